@@ -1,0 +1,1 @@
+"""qMachina core: the small shared vocabulary every other package builds on."""

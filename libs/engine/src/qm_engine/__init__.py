@@ -1,0 +1,1 @@
+"""qMachina engine: numba L3 book, event-time physics, silver bins, gold VP kernel, datasets"""

@@ -1,0 +1,1 @@
+"""qMachina market data: DBN sources, market event envelope, synthetic order flow, instruments"""

@@ -1,0 +1,1 @@
+"""pytest plugin entry point of qm_testing (fixtures are registered here)."""

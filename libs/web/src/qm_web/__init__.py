@@ -1,0 +1,1 @@
+"""qMachina web edge: app factory, error rendering, JWT verification, principal, RBAC policy, membership lookup"""

@@ -1,0 +1,1 @@
+"""qMachina tenancy service: workspaces, members, quotas, feature flags, audit chain, dev OIDC issuer"""
