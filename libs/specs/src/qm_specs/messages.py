@@ -1,0 +1,57 @@
+"""Turns pydantic validation errors into Problems with paths as written in the file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from qm_specs.base import Problem, join_path
+from qm_specs.enums import STREAM_ROLES
+from qm_specs.legacy import LEGACY_ROLES, rename_hint
+
+
+def _file_path(raw: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    # pydantic puts union tags and model names into loc; keep only steps that exist in the input
+    out: list[str | int] = []
+    node = raw
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, dict) and isinstance(part, str) and (part in node or last):
+            out.append(part)
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            out.append(part)
+            node = node[part]
+    return tuple(out)
+
+
+def _reason(kind: str, err: ErrorDetails, path: tuple[str | int, ...]) -> str:
+    etype, value = err["type"], err.get("input")
+    if etype == "extra_forbidden":
+        key = str(path[-1]) if path else "?"
+        parents = tuple(p for p in path[:-1] if isinstance(p, str))
+        new = rename_hint(kind, parents, key)
+        hint = f"; it was renamed to '{new}' (run python -m qm_specs.migrate)" if new else ""
+        return f"unknown key '{key}'{hint}"
+    if etype == "missing":
+        return "required key is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    if etype == "literal_error" and path and path[-1] == "role" and value in LEGACY_ROLES:
+        roles = ", ".join(STREAM_ROLES)
+        return f"'{value}' is a legacy role (spec_version 1 only); use one of {roles}"
+    if etype == "literal_error":
+        return f"{msg}, got {value!r}"
+    return msg
+
+
+def validation_problems(
+    file: str, kind: str, raw: Any, exc: ValidationError, prefix: tuple[str | int, ...] = ()
+) -> list[Problem]:
+    """One Problem per pydantic error, with the path as it appears in the file."""
+    out = []
+    for err in exc.errors(include_url=False):
+        path = _file_path(raw, tuple(err["loc"]))
+        out.append(Problem(file, join_path(*prefix, *path), _reason(kind, err, path)))
+    return sorted(set(out), key=lambda p: (p.path, p.reason))

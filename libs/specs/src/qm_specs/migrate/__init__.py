@@ -1,0 +1,38 @@
+"""Migration of legacy (spec_version 1) files into the current authoring form."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import yaml
+
+from qm_specs.base import Problem
+from qm_specs.legacy import LEGACY_SPEC_VERSION, LegacySpecWarning, upgrade_legacy
+
+
+class MigrationError(ValueError):
+    """The file cannot be migrated mechanically; `problems` says why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.render() for p in problems))
+        self.problems = problems
+
+
+def migrate_document(file: str, raw: Any) -> tuple[dict[str, Any], list[Problem]]:
+    """The current form of a legacy document and the mappings applied (as warnings)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
+        raise MigrationError([Problem(file, "kind", "not a spec file with a kind")])
+    if raw.get("spec_version") != LEGACY_SPEC_VERSION:
+        return dict(raw), []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LegacySpecWarning)
+        doc, applied, problems = upgrade_legacy(file, raw["kind"], raw)
+    if problems:
+        raise MigrationError(problems)
+    return doc, applied
+
+
+def dump_yaml(doc: dict[str, Any]) -> str:
+    """YAML text of a document, keys in their original order."""
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False)
