@@ -1,1 +1,1 @@
-"""qMachina dev stack: embedded Postgres and Valkey, Envoy config rendering and process supervision for make run and tests"""
+"""qMachina dev stack: embedded Postgres/Valkey, Envoy rendering, process supervision."""

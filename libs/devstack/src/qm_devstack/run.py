@@ -1,0 +1,99 @@
+"""`python -m qm_devstack.run` (make run): the whole platform locally until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from types import FrameType
+from typing import Any
+
+from qm_devstack.paths import repo_root
+from qm_devstack.seed import DEV_OWNER, seed_demo
+from qm_devstack.settings import DevstackSettings
+from qm_devstack.stack import Stack, StackConfig
+
+
+def build_stack(settings: DevstackSettings) -> Stack:
+    """The stack `make run` starts, from QM_* settings (data under var/ of the repository)."""
+    root = repo_root()
+    config = StackConfig(
+        var_dir=root / settings.var_dir,
+        database_url=settings.database_url or None,
+        redis_url=settings.redis_url or None,
+        gateway_port=settings.gateway_port,
+        log_json=settings.log_json,
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        echo_logs=sys.stdout if settings.devstack_echo_logs else None,
+    )
+    return Stack(config, root)
+
+
+_JSON_FIELD = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
+
+
+def banner(stack: Stack, workspace: dict[str, Any]) -> str:
+    """What a newcomer needs: URLs, where data and logs are, and a copy-pasteable token call."""
+    gw = stack.gateway_url
+    body = '{"sub": "%s", "email": "%s", "name": "%s"}' % tuple(DEV_OWNER.values())  # noqa: UP031
+    pg = "embedded, data in var/postgres" if stack.postgres else "from QM_DATABASE_URL"
+    redis = "embedded, data in var/valkey" if stack.valkey else "from QM_REDIS_URL"
+    return "\n".join(
+        [
+            "",
+            "qMachina is running",
+            f"  gateway    {gw}",
+            f"  postgres   {stack.database_url}  ({pg})",
+            f"  redis      {stack.redis_url}  ({redis})",
+            f"  logs       {stack.var / 'log'}/<process>.log",
+            f'  demo       workspace "demo" id={workspace.get("id")} owned by dev-owner',
+            "",
+            "Get a dev token and call the API:",
+            f"  TOKEN=$(curl -s -X POST {gw}/v1/auth/dev/token -H 'content-type: application/json' "
+            f"-d '{body}' | {_JSON_FIELD})",
+            f'  curl -s {gw}/v1/workspaces -H "Authorization: Bearer $TOKEN"',
+            "",
+            "Ctrl-C stops everything (data stays in var/).",
+            "",
+        ]
+    )
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _wait_until_a_process_exits(stack: Stack) -> str:
+    while True:
+        exited = stack.supervisor.exited()
+        if exited:
+            return ", ".join(exited)
+        time.sleep(0.5)
+
+
+def main() -> int:
+    """Start, seed, print, wait; any exit path stops every process."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    stack = build_stack(DevstackSettings())
+    code = 0
+    try:
+        stack.start()
+        sys.stdout.write(banner(stack, seed_demo(stack.gateway_url)))
+        sys.stdout.flush()
+        gone = _wait_until_a_process_exits(stack)
+        sys.stderr.write(f"\nprocess exited: {gone}; see {stack.var / 'log'}. Stopping.\n")
+        code = 1
+    except KeyboardInterrupt:
+        sys.stdout.write("\nstopping...\n")
+    finally:
+        # A second Ctrl-C must not cut the shutdown short (the supervisor SIGKILLs hung children).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+        sys.stdout.write("stopped.\n")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""Settings of the dev-stack CLIs (make run, make migrate), read once from QM_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qm_core.settings import QmSettings
+
+
+class DevstackSettings(QmSettings):
+    """QM_DATABASE_URL / QM_REDIS_URL select external servers; unset means embedded ones."""
+
+    database_url: str = ""
+    redis_url: str = ""
+    gateway_port: int = 8080
+    auth_issuer: str = "qmachina-dev"
+    auth_audience: str = "qmachina"
+    var_dir: Path = Path("var")
+    devstack_echo_logs: bool = False
