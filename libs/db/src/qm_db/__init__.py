@@ -1,1 +1,1 @@
-"""qMachina database layer: per-service table base, async engine, unit of work, workspace scoping, RLS, alembic helpers"""
+"""qMachina database layer: table bases, engines, unit of work, workspace scoping, RLS."""

@@ -1,1 +1,1 @@
-"""qMachina events: CloudEvents-shaped envelope, transactional outbox, Redis Stream relay, idempotent consumers"""
+"""qMachina events: envelope, transactional outbox, Redis Stream relay, idempotent consumers."""

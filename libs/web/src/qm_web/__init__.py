@@ -1,1 +1,1 @@
-"""qMachina web edge: app factory, error rendering, JWT verification, principal, RBAC policy, membership lookup"""
+"""qMachina web edge: app factory, errors, JWT verification, principals, RBAC, membership."""

@@ -1,1 +1,1 @@
-"""qMachina tenancy service: workspaces, members, quotas, feature flags, audit chain, dev OIDC issuer"""
+"""qMachina tenancy service: workspaces, members, quotas, flags, audit chain, dev issuer."""

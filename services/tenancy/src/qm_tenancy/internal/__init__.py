@@ -1,0 +1,1 @@
+"""Tenancy feature: internal."""
