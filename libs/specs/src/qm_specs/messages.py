@@ -41,9 +41,15 @@ def _reason(kind: str, err: ErrorDetails, path: tuple[str | int, ...]) -> str:
     if etype == "literal_error" and path and path[-1] == "role" and value in LEGACY_ROLES:
         roles = ", ".join(STREAM_ROLES)
         return f"'{value}' is a legacy role (spec_version 1 only); use one of {roles}"
-    if etype == "literal_error":
-        return f"{msg}, got {value!r}"
+    if etype == "literal_error" or etype.endswith(("_type", "_parsing")):
+        return f"{msg}, got {_shown(value)}"
     return msg
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return f"a {type(value).__name__}"
+    return f"{type(value).__name__} {value!r}" if not isinstance(value, str) else repr(value)
 
 
 def validation_problems(

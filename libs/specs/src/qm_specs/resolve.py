@@ -61,7 +61,7 @@ class SpecRegistry:
 def engine_layers(
     instrument: InstrumentSpec, *layers: StrictModel | dict[str, Any]
 ) -> dict[str, Any]:
-    """Effective engine params: defaults, then each layer; tick_size falls back to the instrument."""
+    """Effective engine params: defaults, then each layer (null tick_size: the instrument's)."""
     dumps = [x if isinstance(x, dict) else x.model_dump(exclude_none=True) for x in layers]
     params = resolve_engine_params(*dumps)
     if params.get("tick_size") is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 from typing import Any
 
@@ -33,6 +34,25 @@ def migrate_document(file: str, raw: Any) -> tuple[dict[str, Any], list[Problem]
     return doc, applied
 
 
+def _set_styles(node: yaml.Node, in_list: bool = False) -> None:
+    # scalar lists and flat mappings inside lists read best on one line: {name: k, dtype: int32}
+    if isinstance(node, yaml.MappingNode):
+        node.flow_style = in_list and all(isinstance(v, yaml.ScalarNode) for _, v in node.value)
+        for _, value in node.value:
+            _set_styles(value)
+    elif isinstance(node, yaml.SequenceNode):
+        node.flow_style = all(isinstance(v, yaml.ScalarNode) for v in node.value)
+        for item in node.value:
+            _set_styles(item, in_list=True)
+
+
 def dump_yaml(doc: dict[str, Any]) -> str:
-    """YAML text of a document, keys in their original order."""
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    """YAML text of a document in the repository's layout, keys in their original order."""
+    stream = io.StringIO()
+    dumper = yaml.SafeDumper(stream, sort_keys=False, allow_unicode=True)
+    node = dumper.represent_data(doc)
+    _set_styles(node)
+    dumper.open()
+    dumper.serialize(node)
+    dumper.close()
+    return stream.getvalue()

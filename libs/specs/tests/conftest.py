@@ -1,0 +1,20 @@
+"""Shared paths and loaded registries for the qm_specs tests."""
+
+from __future__ import annotations
+
+import pytest
+from specs_paths import CONFIGS
+
+from qm_specs import SpecRegistry
+from qm_specs.loader import Document
+from qm_specs.validate import load_documents
+
+
+@pytest.fixture(scope="session")
+def config_docs() -> list[Document]:
+    return load_documents([CONFIGS])
+
+
+@pytest.fixture(scope="session")
+def registry(config_docs: list[Document]) -> SpecRegistry:
+    return SpecRegistry(d.spec for d in config_docs if d.spec is not None)
