@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
-from qm_db.roles import ensure_service_role
+from qm_devstack.database import migration_grant, service_login
 from qm_devstack.envoy import envoy_spec
 from qm_devstack.gateway import GatewaySettings
 from qm_devstack.net import free_port, http_ok, preferred_or_free
@@ -40,7 +41,14 @@ class StackConfig:
     issuer: str = "qmachina-dev"
     audience: str = "qmachina"
     echo_logs: IO[str] | None = None
+    # Each service logs in as its own role, limited to its schema (False: all use the admin URL).
+    service_roles: bool = True
     services: tuple[ServiceEntry, ...] = field(default=SERVICES)
+
+
+@contextmanager
+def _no_grant(_admin_url: str, _service: str) -> Iterator[None]:
+    yield
 
 
 class Stack:
@@ -113,9 +121,11 @@ class Stack:
         """`alembic upgrade head` for one service, from the repository root."""
         argv = [sys.executable, "-m", "alembic", "-c", service.alembic_ini, "upgrade", "head"]
         env = {**os.environ, **self.service_env(), "QM_DATABASE_URL": database_url}
-        done = subprocess.run(  # noqa: S603 - fixed argv
-            argv, cwd=self.root, env=env, capture_output=True, text=True, check=False
-        )
+        grant = migration_grant if self.config.service_roles else _no_grant
+        with grant(self.database_url, service.name):
+            done = subprocess.run(  # noqa: S603 - fixed argv
+                argv, cwd=self.root, env=env, capture_output=True, text=True, check=False
+            )
         if done.returncode != 0:
             raise RuntimeError(f"migrations of {service.name} failed:\n{done.stderr[-4000:]}")
 
@@ -156,7 +166,9 @@ class Stack:
         self.gateway_port = wanted if wanted is not None else free_port()
 
     def _service_database(self, service: ServiceEntry) -> str:
-        return asyncio.run(ensure_service_role(self.database_url, service.name))
+        if not self.config.service_roles:
+            return self.database_url
+        return service_login(self.database_url, service.name)
 
     def _start_service(self, service: ServiceEntry, database_url: str) -> None:
         env = {**self.service_env(), "QM_DATABASE_URL": database_url}
