@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from specs_paths import CONFIGS
 
 from qm_specs import SpecRegistry
 from qm_specs.loader import Document
 from qm_specs.validate import load_documents
+
+CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 
 
 @pytest.fixture(scope="session")

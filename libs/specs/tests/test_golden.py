@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-
-from golden_snapshots import render_snapshots
-from specs_paths import GOLDEN
+from pathlib import Path
 
 from qm_specs import canonical_hash
+from qm_specs.golden import render_snapshots
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 
 
 def test_golden_snapshots_match() -> None:
-    rendered = render_snapshots()
+    rendered = render_snapshots(CONFIGS)
     stored = {p.name: p.read_text(encoding="utf-8") for p in GOLDEN.glob("*.json")}
-    assert sorted(rendered) == sorted(stored), (
-        "regenerate: python libs/specs/tests/golden_snapshots.py"
-    )
+    assert sorted(rendered) == sorted(stored), "regenerate: python -m qm_specs.golden"
     for name, text in rendered.items():
         assert text == stored[name], f"{name} changed; review and regenerate if intended"
 

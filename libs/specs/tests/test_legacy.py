@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from specs_paths import CONFIGS
 
 from qm_specs import LegacySpecWarning, SpecRegistry, effective_hash, load_file, parse_document
 from qm_specs.legacy import FEATURE_ROLE_BY_FAMILY, LEGACY_ROLES, legacy_role_target
@@ -17,6 +16,7 @@ from qm_specs.loader import Document
 from qm_specs.migrate import MigrationError, dump_yaml, migrate_document
 from qm_specs.validate import validate_documents
 
+CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 BASELINE = CONFIGS / "serving" / "derivative_baseline.yaml"
 
 

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from specs_paths import BROKEN, REPO
-
+REPO = Path(__file__).resolve().parents[3]
+BROKEN = Path(__file__).resolve().parent / "fixtures" / "broken"
 EXPECTED = BROKEN.parent / "broken_expected.txt"
 
 
