@@ -1,1 +1,6 @@
-"""qMachina pytest plugin: real Postgres and Redis (env URL or embedded), per-test rollback, HTTP client, principals"""
+"""qMachina test support: real servers, per-test rollback, in-process clients, test identities."""
+
+from qm_testing.apps import app_client
+from qm_testing.identity import TestIssuer
+
+__all__ = ["TestIssuer", "app_client"]

@@ -1,6 +1,5 @@
 """FastAPI dependencies of the edge: principal, workspace selection, action authorization."""
 
-
 import hmac
 import uuid
 from dataclasses import dataclass

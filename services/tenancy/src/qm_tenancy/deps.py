@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations`: FastAPI must evaluate the closures' annotations.
 
-
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass

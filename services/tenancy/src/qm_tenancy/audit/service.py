@@ -70,8 +70,11 @@ def is_audit_envelope(envelope: Envelope) -> bool:
 
 
 async def append_entry(session: AsyncSession, envelope: Envelope) -> AuditEvent:
-    """Append one audit envelope to its workspace's chain (call once per envelope id)."""
+    """Append one audit envelope to its workspace's chain; a replayed envelope is a no-op."""
     assert envelope.workspace_id is not None
+    existing = await session.get(AuditEvent, envelope.id)
+    if existing is not None:
+        return existing
     record = AuditRecorded.model_validate(envelope.data)
     rows = AuditRows(session, WorkspaceId(envelope.workspace_id))
     await rows.lock_chain()
