@@ -53,6 +53,11 @@ def test_unknown_key_is_named_at_every_level() -> None:
     assert problems["extra_top"] == "unknown key 'extra_top'"
 
 
+def test_a_typo_gets_a_suggestion() -> None:
+    problems = _problems(_pipeline(engine={"tau_velo": 2.0}))
+    assert problems["engine.tau_velo"] == "unknown key 'tau_velo'; did you mean 'tau_velocity'?"
+
+
 def test_renamed_key_in_a_current_file_names_the_new_key() -> None:
     problems = _problems(_serving(scoring={"threshold_neutral": 0.2}))
     assert "renamed to 'neutral_threshold'" in problems["scoring.threshold_neutral"]

@@ -55,6 +55,15 @@ def test_each_broken_class_is_present_in_the_expectations() -> None:
         assert needle in text
 
 
+def test_one_file_resolves_its_references_against_refs() -> None:
+    alone = _run("configs/serving/qmdemo_vp.yaml")
+    assert alone.returncode == 1
+    assert "pipeline: no pipeline spec named 'qmdemo_synth_60m'" in alone.stdout
+    with_refs = _run("configs/serving/qmdemo_vp.yaml", "--refs", "configs")
+    assert with_refs.returncode == 0, with_refs.stdout
+    assert "1 files, 0 problems" in with_refs.stderr
+
+
 def test_a_missing_path_is_an_error(tmp_path: Path) -> None:
     assert _run(str(tmp_path / "absent")).returncode == 2
     assert _run(str(tmp_path)).returncode == 1  # an empty folder holds no specs: not a pass

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from qm_specs.base import Problem, join_path
+from qm_specs.base import Problem, StrictModel, join_path
 from qm_specs.enums import STREAM_ROLES
 from qm_specs.legacy import LEGACY_ROLES, rename_hint
 
@@ -27,14 +29,30 @@ def _file_path(raw: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return tuple(out)
 
 
+@functools.cache
+def _known_keys() -> tuple[str, ...]:
+    # every key any spec model accepts: enough to suggest a fix for a typo
+    seen: set[str] = set()
+    todo: list[type[StrictModel]] = [StrictModel]
+    while todo:
+        cls = todo.pop()
+        seen.update(cls.model_fields)
+        todo.extend(cls.__subclasses__())
+    return tuple(sorted(seen))
+
+
 def _reason(kind: str, err: ErrorDetails, path: tuple[str | int, ...]) -> str:
     etype, value = err["type"], err.get("input")
     if etype == "extra_forbidden":
         key = str(path[-1]) if path else "?"
         parents = tuple(p for p in path[:-1] if isinstance(p, str))
         new = rename_hint(kind, parents, key)
-        hint = f"; it was renamed to '{new}' (run python -m qm_specs.migrate)" if new else ""
-        return f"unknown key '{key}'{hint}"
+        if new:
+            return (
+                f"unknown key '{key}'; it was renamed to '{new}' (run python -m qm_specs.migrate)"
+            )
+        close = difflib.get_close_matches(key, _known_keys(), n=1, cutoff=0.8)
+        return f"unknown key '{key}'" + (f"; did you mean '{close[0]}'?" if close else "")
     if etype == "missing":
         return "required key is missing"
     msg = err["msg"].removeprefix("Value error, ")

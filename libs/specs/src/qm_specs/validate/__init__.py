@@ -41,9 +41,11 @@ def load_documents(paths: list[Path]) -> list[Document]:
         return [load_file(p, _display(p)) for p in spec_files(paths)]
 
 
-def validate_documents(docs: list[Document]) -> Report:
-    """Run reference and cross-spec checks over already-loaded documents."""
-    reg = SpecRegistry(d.spec for d in docs if d.spec is not None)
+def validate_documents(docs: list[Document], refs: list[Document] | None = None) -> Report:
+    """Check `docs`; specs in `refs` only serve as reference targets (their problems are not
+    reported), so one file can be validated against the rest of configs/."""
+    context = [d for d in refs or [] if d.file not in {x.file for x in docs}]
+    reg = SpecRegistry(d.spec for d in [*docs, *context] if d.spec is not None)
     report = Report(documents=docs)
     for doc in docs:
         report.problems += doc.problems
@@ -53,6 +55,6 @@ def validate_documents(docs: list[Document]) -> Report:
     return report
 
 
-def validate_paths(paths: list[Path]) -> Report:
-    """Validate every spec file under `paths` as one set (references resolve within the set)."""
-    return validate_documents(load_documents(paths))
+def validate_paths(paths: list[Path], refs: list[Path] | None = None) -> Report:
+    """Validate every spec file under `paths`; references resolve within them and `refs`."""
+    return validate_documents(load_documents(paths), load_documents(refs) if refs else None)

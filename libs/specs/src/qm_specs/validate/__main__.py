@@ -13,12 +13,19 @@ def main(argv: list[str] | None = None) -> int:
     """Print one line per problem (`file: path: reason`) and per warning; return the exit code."""
     parser = argparse.ArgumentParser(prog="python -m qm_specs.validate", description=__doc__)
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("configs")])
+    parser.add_argument(
+        "--refs",
+        type=Path,
+        action="append",
+        default=[],
+        help="folder or file whose specs may be referenced but are not themselves reported",
+    )
     args = parser.parse_args(argv)
-    missing = [p for p in args.paths if not p.exists()]
+    missing = [p for p in [*args.paths, *args.refs] if not p.exists()]
     if missing:
         print(f"no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    report = validate_paths(args.paths)
+    report = validate_paths(args.paths, args.refs)
     for problem in sorted(report.problems, key=lambda p: p.file):
         print(problem.render())
     for warning in sorted(report.warnings, key=lambda p: p.file):
