@@ -5,15 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import asyncpg
-import pytest
 
 from qm_db.engine import plain_url
 from qm_testing.migrations import check, downgrade, upgrade
 from qm_testing.servers import create_database, drop_database
 
 INI = Path(__file__).resolve().parents[1] / "alembic.ini"
-
-pytestmark = pytest.mark.asyncio
 
 
 async def _tables(url: str) -> set[str]:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select, text
 
 from qm_events.consumer import claim
 from qm_events.envelope import Envelope
 from qm_tenancy.audit.consumers import on_envelope
 from qm_tenancy.db import consumed_event, outbox
-
-pytestmark = pytest.mark.asyncio
 
 
 async def _drain_outbox_into_chain(sessions) -> list[Envelope]:

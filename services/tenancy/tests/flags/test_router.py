@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from qm_tenancy.settings import FLAGS
-
-pytestmark = pytest.mark.asyncio
 
 
 async def test_defaults_then_workspace_override(client, as_user, new_workspace, service_headers):

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-pytestmark = pytest.mark.asyncio
-
 
 async def _post_member(client, as_user, ws, actor, user, role):
     return await client.post(

@@ -6,8 +6,6 @@ import uuid
 
 import pytest
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_creator_becomes_owner_and_sees_workspace_in_list(client, as_user):
     response = await client.post(
