@@ -104,7 +104,7 @@ async def test_relay_loses_nothing_while_redis_is_down(qm_engine, schema, tmp_pa
         entries = await redis.xrange(key)
         actions = [Envelope.from_fields(f).data["action"] for _, f in entries]
         assert sorted(set(actions)) == sorted(f"thing.{i}" for i in range(4))
-        assert len(set(Envelope.from_fields(f).id for _, f in entries)) == 7
+        assert len({Envelope.from_fields(f).id for _, f in entries}) == 7
         assert pending == 0
     finally:
         stop.set()
