@@ -1,0 +1,1 @@
+"""qMachina research harness: signals, honest TP/SL evaluation without look-ahead, sweep runner, results"""
