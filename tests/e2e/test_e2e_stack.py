@@ -12,6 +12,7 @@ import httpx
 import pytest
 from e2e_tokens import SigningKey, auth, bad_tokens, claims, load_key, sign
 
+from qm_devstack.seed import seed_demo
 from qm_devstack.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -169,3 +170,14 @@ def test_a_workspace_scoped_route_without_a_workspace_id_is_400(client: httpx.Cl
     assert reply.status_code == 400, reply.text
     assert reply.json()["error"]
     assert reply.json()["request_id"] == reply.headers["x-request-id"]
+
+
+def test_seeding_the_demo_workspace_twice_creates_it_once(
+    stack: Stack, client: httpx.Client
+) -> None:
+    first = seed_demo(stack.gateway_url)
+    second = seed_demo(stack.gateway_url)
+    assert first["workspace_id"] == second["workspace_id"]
+    mine = client.get("/v1/workspaces", headers=auth(dev_token(client, "dev-owner"))).json()
+    assert [ws["slug"] for ws in mine].count("demo") == 1
+    assert next(ws for ws in mine if ws["slug"] == "demo")["role"] == "owner"

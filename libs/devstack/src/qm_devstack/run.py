@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -26,6 +27,7 @@ def build_stack(settings: DevstackSettings) -> Stack:
         issuer=settings.auth_issuer,
         audience=settings.auth_audience,
         echo_logs=sys.stdout if settings.devstack_echo_logs else None,
+        progress=sys.stdout,
     )
     return Stack(config, root)
 
@@ -46,8 +48,8 @@ def banner(stack: Stack, workspace: dict[str, Any]) -> str:
             f"  gateway    {gw}",
             f"  postgres   {stack.database_url}  ({pg})",
             f"  redis      {stack.redis_url}  ({redis})",
-            f"  logs       {stack.var / 'log'}/<process>.log",
-            f'  demo       workspace "demo" id={workspace.get("id")} owned by dev-owner',
+            f"  logs       {_relative(stack.var / 'log')}/<process>.log",
+            f'  demo       workspace "demo" id={workspace.get("workspace_id")} owned by dev-owner',
             "",
             "Get a dev token and call the API:",
             f"  TOKEN=$(curl -s -X POST {gw}/v1/auth/dev/token -H 'content-type: application/json' "
@@ -60,7 +62,17 @@ def banner(stack: Stack, workspace: dict[str, Any]) -> str:
     )
 
 
+def _relative(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    # The first signal starts the shutdown; repeats (uv forwards Ctrl-C too) must not cut it short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -74,6 +86,8 @@ def _wait_until_a_process_exits(stack: Stack) -> str:
 
 def main() -> int:
     """Start, seed, print, wait; any exit path stops every process."""
+    # Set both explicitly: a parent (uv run) may have started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     stack = build_stack(DevstackSettings())
     code = 0
@@ -87,7 +101,7 @@ def main() -> int:
     except KeyboardInterrupt:
         sys.stdout.write("\nstopping...\n")
     finally:
-        # A second Ctrl-C must not cut the shutdown short (the supervisor SIGKILLs hung children).
+        # Hung children are SIGKILLed by the supervisor, so ignoring repeats cannot hang us.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()

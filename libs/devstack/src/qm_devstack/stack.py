@@ -6,6 +6,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ class StackConfig:
     issuer: str = "qmachina-dev"
     audience: str = "qmachina"
     echo_logs: IO[str] | None = None
+    progress: IO[str] | None = None
     # Each service logs in as its own role, limited to its schema (False: all use the admin URL).
     service_roles: bool = True
     services: tuple[ServiceEntry, ...] = field(default=SERVICES)
@@ -64,6 +66,7 @@ class Stack:
         self.redis_url = config.redis_url or ""
         self.ports: dict[str, int] = {}
         self.gateway_port = 0
+        self._started_at = time.monotonic()
 
     @property
     def var(self) -> Path:
@@ -87,14 +90,19 @@ class Stack:
     def start(self) -> Stack:
         """Bring everything up in dependency order; on any failure stop what started and raise."""
         try:
+            self._started_at = time.monotonic()
             self._start_stores()
+            self._say(f"postgres {self.database_url} and redis {self.redis_url} ready")
             self._pick_ports()
             urls = {s.name: self._service_database(s) for s in self.config.services}
             for service in self.config.services:
                 self.migrate(service, urls[service.name])
+                self._say(f"{service.name}: migrations applied")
             for service in self.config.services:
                 self._start_service(service, urls[service.name])
+                self._say(f"{service.name}: healthy on :{self.ports[service.name]}, workers up")
             self._start_gateway()
+            self._say(f"gateway: ready on :{self.gateway_port}")
         except BaseException:
             self.stop()
             raise
@@ -197,6 +205,12 @@ class Stack:
             jwks_uri=self.service_env()["QM_AUTH_JWKS_URL"],
         )
         self.supervisor.start(envoy_spec(settings, self.var / "gateway", self.root))
+
+    def _say(self, message: str) -> None:
+        if self.config.progress is not None:
+            elapsed = time.monotonic() - self._started_at
+            self.config.progress.write(f"[{elapsed:5.1f}s] {message}\n")
+            self.config.progress.flush()
 
     def _service_token(self) -> str:
         # One random token per var/ dir, kept so that restarts keep trusting each other.
