@@ -124,6 +124,21 @@ def test_migrating_a_current_file_changes_nothing() -> None:
         migrate_document("x.yaml", ["not", "a", "spec"])
 
 
+def test_migrate_cli_leaves_a_current_file_untouched(tmp_path: Path) -> None:
+    target = tmp_path / "qmdemo_vp.yaml"
+    shutil.copy(CONFIGS / "serving" / "qmdemo_vp.yaml", target)
+    before = target.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "qm_specs.migrate", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "already in the current form" in result.stderr
+    assert target.read_bytes() == before
+
+
 def test_migrate_cli_rewrites_the_file_in_place(tmp_path: Path) -> None:
     target = tmp_path / "derivative_baseline.yaml"
     shutil.copy(BASELINE, target)

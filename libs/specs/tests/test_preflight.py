@@ -110,6 +110,11 @@ def _add_field(name: str, dtype: str, role: str) -> Callable[[dict[str, Any]], N
             "unknown key 'unknown'",
         ),
         (
+            _set("2026-11-26T03:00:00", "lineage", "promoted_at"),
+            "lineage.promoted_at",
+            "timezone",
+        ),
+        (
             _set("deadbeef", "snapshot_hash"),
             "snapshot_hash",
             "should match pattern",
@@ -157,6 +162,17 @@ def test_rule_violations_are_rejected_even_with_a_matching_hash(
     mutate(doc)
     problems = {p.path: p.reason for p in preflight(_rehash(doc))}
     assert needle in problems[path]
+
+
+def test_lineage_must_describe_the_snapshot(published: dict[str, Any]) -> None:
+    doc = copy.deepcopy(published)
+    doc["lineage"]["serving_spec_name"] = "other"
+    doc["lineage"]["signal_name"] = "derivative"
+    assert [p.render() for p in preflight(doc)] == [
+        "<published>: lineage.serving_spec_name: names 'other' but the snapshot serves 'qmdemo_vp'",
+        "<published>: lineage.signal_name: names 'derivative' but the snapshot's signal is "
+        "'flow_score'",
+    ]
 
 
 def test_a_tampered_snapshot_fails_the_hash_check(published: dict[str, Any]) -> None:

@@ -73,7 +73,7 @@ def parse_document(file: str, raw: Any) -> Document:
     kind = str(raw["kind"])
     doc = Document(file, kind, raw)
     version = raw.get("spec_version", CURRENT_SPEC_VERSION)
-    if version == LEGACY_SPEC_VERSION:
+    if type(version) is int and version == LEGACY_SPEC_VERSION:
         doc.raw, doc.warnings, doc.problems = upgrade_legacy(file, kind, raw)
     try:
         doc.spec = SPEC_KINDS[kind].model_validate(doc.raw)

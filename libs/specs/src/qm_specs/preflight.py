@@ -25,6 +25,21 @@ class PreflightFailed(Invalid):
         self.problems = problems
 
 
+def _lineage_issues(spec: PublishedServingSpec) -> list[Issue]:
+    serving = spec.runtime_snapshot.serving
+    out: list[Issue] = []
+    if spec.lineage.serving_spec_name != serving.name:
+        reason = (
+            f"names '{spec.lineage.serving_spec_name}' but the snapshot serves '{serving.name}'"
+        )
+        out.append(("lineage.serving_spec_name", reason))
+    signal = serving.signal.name if serving.signal else None
+    if spec.lineage.signal_name is not None and spec.lineage.signal_name != signal:
+        reason = f"names '{spec.lineage.signal_name}' but the snapshot's signal is '{signal}'"
+        out.append(("lineage.signal_name", reason))
+    return out
+
+
 def snapshot_issues(spec: PublishedServingSpec) -> list[Issue]:
     """Cross-rule and integrity issues of a parsed published spec's runtime snapshot."""
     snap = spec.runtime_snapshot
@@ -44,6 +59,7 @@ def snapshot_issues(spec: PublishedServingSpec) -> list[Issue]:
     if serving.projection.horizons_bins != expected_bins:
         path = join_path(base, "projection", "horizons_bins")
         issues.append((path, f"must be {expected_bins} (horizons_ms / cell width {cell} ms)"))
+    issues += _lineage_issues(spec)
     if canonical_hash(snapshot_json(snap)) != spec.snapshot_hash:
         issues.append(("snapshot_hash", "does not match the canonical hash of runtime_snapshot"))
     return issues

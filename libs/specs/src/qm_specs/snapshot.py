@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from qm_core.hashing import canonical_hash
 from qm_specs.base import Name, StrictModel
@@ -67,7 +66,7 @@ class Lineage(StrictModel):
     run_id: str | None = None
     signal_name: str | None = None
     config_hash: Sha256Hex
-    promoted_at: Annotated[dt.datetime, Field(strict=False)]
+    promoted_at: Annotated[AwareDatetime, Field(strict=False)]
 
 
 class PublishedServingSpec(StrictModel):

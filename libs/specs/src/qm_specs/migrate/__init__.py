@@ -24,7 +24,8 @@ def migrate_document(file: str, raw: Any) -> tuple[dict[str, Any], list[Problem]
     """The current form of a legacy document and the mappings applied (as warnings)."""
     if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
         raise MigrationError([Problem(file, "kind", "not a spec file with a kind")])
-    if raw.get("spec_version") != LEGACY_SPEC_VERSION:
+    version = raw.get("spec_version")
+    if type(version) is not int or version != LEGACY_SPEC_VERSION:
         return dict(raw), []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LegacySpecWarning)

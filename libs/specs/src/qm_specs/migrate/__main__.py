@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, yaml.YAMLError, MigrationError) as exc:
         print(f"{args.file}: cannot migrate: {exc}", file=sys.stderr)
         return 1
+    if not applied and raw.get("spec_version") != 1:
+        print(f"{args.file}: already in the current form; left unchanged", file=sys.stderr)
+        return 0
     for change in applied:
         print(f"{change.file}: {change.path}: {change.reason}", file=sys.stderr)
     text = dump_yaml(doc)
