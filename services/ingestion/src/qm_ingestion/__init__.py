@@ -1,0 +1,1 @@
+"""qMachina ingestion service: Databento live sessions with reconnect, checkpoint resume, contract rolls"""
