@@ -29,11 +29,11 @@ def test_spec_hash_fixed_vector() -> None:
         b'{"currency":"USD","dataset":"GLBX.MDP3","description":"","kind":"instrument",'
         b'"multiplier":50,"price_decimals":2,"product_type":"future_mbo","qty_unit":"contracts",'
         b'"root":"VEC","session":{"close":"16:00","open":"09:30","open_previous_day":false,'
-        b'"rth_close":null,"rth_open":null,"timezone":"America/New_York"},"spec_version":2,'
+        b'"rth_close":"16:00","rth_open":"09:30","timezone":"America/New_York"},"spec_version":2,'
         b'"symbol":"VEC1","synthetic":null,"tick_size":0.25}'
     )
     assert canonical_json(spec.model_dump(mode="json")) == expected_json
-    assert spec_hash(spec) == "fe69eb310784ff00c9936348234a911dab725b9a390afd7c86386dc596e15bcf"
+    assert spec_hash(spec) == "27146382911b3e7c7f6b023d1d0d28887c4edc99216397bad0bca15d176584cd"
 
 
 def test_spec_hash_ignores_authoring_order_and_integral_float_spelling() -> None:

@@ -85,6 +85,17 @@ def test_engine_parameters_are_typed_and_bounded(engine: Any, path: str, needle:
     assert needle in _problems(_pipeline(engine=engine))[path]
 
 
+@pytest.mark.parametrize(
+    ("engine", "needle"),
+    [
+        ({"grid_radius_ticks": 50, "n_absolute_ticks": 200}, "needs at least 204"),
+        ({"tau_velocity": 5.0, "tau_acceleration": 5.01, "tau_jerk": 10.0}, "more than 1%"),
+    ],
+)
+def test_engine_rules_the_engine_itself_enforces(engine: dict[str, Any], needle: str) -> None:
+    assert needle in _problems(_pipeline(engine=engine))["engine"]
+
+
 def test_engine_rollup_weights_must_match_windows() -> None:
     problems = _problems(_pipeline(engine={"flow_windows": [5, 10], "flow_rollup_weights": [1.0]}))
     assert "same length" in problems["engine"]

@@ -49,6 +49,23 @@ def _spec_type(name: str, hint: Any) -> Any:
     return _ANNOTATED[inner[0], Field(**_bounds(name))] | None
 
 
+def _check_physics(values: dict[str, Any]) -> None:
+    # the engine refuses these too (qm_engine.params); catching them here keeps them out of runtime
+    radius, n_ticks = values.get("grid_radius_ticks"), values.get("n_absolute_ticks")
+    if radius is not None and n_ticks is not None and n_ticks < 4 * (radius + 1):
+        raise ValueError(
+            f"n_absolute_ticks {n_ticks} is too small for grid_radius_ticks {radius} "
+            f"(needs at least {4 * (radius + 1)})"
+        )
+    taus = [
+        float(t) for k in ("tau_velocity", "tau_acceleration", "tau_jerk") if (t := values.get(k))
+    ]
+    if len(taus) == 3 and any(
+        abs(a - b) <= 0.01 * max(a, b) for i, a in enumerate(taus) for b in taus[i + 1 :]
+    ):
+        raise ValueError("tau_velocity, tau_acceleration and tau_jerk must differ by more than 1%")
+
+
 def _check_lengths(values: dict[str, Any]) -> None:
     windows, weights = values.get("flow_windows"), values.get("flow_rollup_weights")
     if windows is not None and weights is not None and len(windows) != len(weights):
@@ -64,7 +81,9 @@ def _check_lengths(values: dict[str, Any]) -> None:
 class _EngineBase(StrictModel):
     @model_validator(mode="after")
     def _consistent(self) -> _EngineBase:
-        _check_lengths(self.model_dump())
+        values = self.model_dump()
+        _check_lengths(values)
+        _check_physics(values)
         return self
 
 

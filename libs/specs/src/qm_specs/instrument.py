@@ -1,7 +1,7 @@
 """InstrumentSpec: the traded contract and its session rules (configs/instruments/*.yaml).
 
-The files are written by the engine/market side (issue 3); specs reference an instrument by its
-`symbol`.
+The files are written by the market side (issue 3, `qm_market.instruments`); this model accepts
+the same keys and defaults, strictly, and specs reference an instrument by its `symbol`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ class SessionRules(StrictModel):
     open: HHMM
     close: HHMM
     open_previous_day: bool = False
-    rth_open: HHMM | None = None
-    rth_close: HHMM | None = None
+    rth_open: HHMM = "09:30"
+    rth_close: HHMM = "16:00"
 
     @model_validator(mode="after")
     def _ordered(self) -> SessionRules:
@@ -32,9 +32,7 @@ class SessionRules(StrictModel):
                 f"session open {self.open} must be before close {self.close} "
                 "(set open_previous_day for sessions that start the evening before)"
             )
-        if (self.rth_open is None) != (self.rth_close is None):
-            raise ValueError("rth_open and rth_close go together")
-        if self.rth_open and self.rth_close and self.rth_open >= self.rth_close:
+        if self.rth_open >= self.rth_close:
             raise ValueError(f"rth_open {self.rth_open} must be before rth_close {self.rth_close}")
         return self
 
@@ -44,7 +42,7 @@ class SyntheticProfile(StrictModel):
 
     start_price: float = Field(gt=0)
     instrument_id: int | None = Field(default=None, ge=1, lt=2**32)
-    events_per_second: float = Field(gt=0)
+    events_per_second: float = Field(default=400.0, gt=0)
 
 
 class InstrumentSpec(StrictModel):
@@ -52,10 +50,10 @@ class InstrumentSpec(StrictModel):
 
     kind: Literal["instrument"]
     spec_version: SpecVersion = 2
-    symbol: str = Field(pattern=r"^[A-Z0-9][A-Z0-9.]*$")
-    root: str = Field(pattern=r"^[A-Z0-9]+$")
+    symbol: str = Field(pattern=r"^[A-Z0-9][A-Z0-9.]{0,19}$")
+    root: str = Field(pattern=r"^[A-Z0-9]{1,8}$")
     product_type: ProductType
-    dataset: str = Field(default="GLBX.MDP3", min_length=1)
+    dataset: str = Field(default="GLBX.MDP3", min_length=1, max_length=16)
     tick_size: float = Field(gt=0)
     multiplier: float = Field(gt=0)
     price_decimals: int = Field(ge=0, le=9)
