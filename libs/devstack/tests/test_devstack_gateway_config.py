@@ -23,6 +23,7 @@ HELM_SAMPLE = {
     "jwksUri": "http://tenancy:8101/.well-known/jwks.json",
     "jwksHost": "tenancy",
     "jwksPort": "8101",
+    "jwksCluster": "jwks",
 }
 
 
@@ -81,7 +82,7 @@ def test_targets_differ_only_in_addresses() -> None:
 def test_routes_are_rendered_only_for_services_in_the_stack() -> None:
     only_tenancy = yaml.safe_load(render(GatewaySettings(upstreams={"tenancy": ("h", 1)})))
     clusters = {c["name"] for c in only_tenancy["static_resources"]["clusters"]}
-    assert clusters == {"tenancy", "jwks"}
+    assert clusters == {"tenancy", "jwks", "jwks_tls"}
     targets = {r["route"]["cluster"] for r in _routes(only_tenancy) if "route" in r}
     assert targets == {"tenancy"}
     with_jobs = yaml.safe_load(
@@ -109,6 +110,17 @@ def test_every_v1_path_needs_a_verified_token_except_the_dev_token_route() -> No
     assert provider["issuer"] == "qmachina-dev"
     assert provider["audiences"] == ["qmachina"]
     assert provider["remote_jwks"]["http_uri"]["cluster"] == "jwks"
+
+
+def test_an_https_jwks_is_fetched_over_tls() -> None:
+    settings = target_settings("k8s", jwks_uri="https://idp.example.com/.well-known/jwks.json")
+    config = yaml.safe_load(render(settings))
+    provider = _jwt(config)["providers"]["qmachina"]
+    assert provider["remote_jwks"]["http_uri"]["cluster"] == "jwks_tls"
+    tls = next(c for c in config["static_resources"]["clusters"] if c["name"] == "jwks_tls")
+    address = tls["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]
+    assert address["socket_address"] == {"address": "idp.example.com", "port_value": 443}
+    assert tls["transport_socket"]["typed_config"]["sni"] == "idp.example.com"
 
 
 def test_identity_headers_from_clients_are_stripped() -> None:

@@ -31,8 +31,10 @@ class GatewaySettings:
     issuer: str = "qmachina-dev"
     audience: str = "qmachina"
     jwks_uri: str = "http://127.0.0.1:8101/.well-known/jwks.json"
-    # Host and port of the JWKS cluster; None derives them from jwks_uri.
+    # Host and port of the JWKS clusters; None derives them from jwks_uri.
     jwks_address: tuple[str, int | str] | None = None
+    # Which of the two JWKS clusters ("jwks" plain, "jwks_tls") to use; None: by jwks_uri's scheme.
+    jwks_cluster: str | None = None
 
 
 def target_settings(target: Target, **overrides: Any) -> GatewaySettings:
@@ -65,6 +67,7 @@ def render(settings: GatewaySettings, root: Path | None = None) -> str:
         JWT_ISSUER=settings.issuer,
         JWT_AUDIENCE=settings.audience,
         JWKS_URI=settings.jwks_uri,
+        JWKS_CLUSTER=settings.jwks_cluster or _jwks_cluster_for(settings.jwks_uri),
     )
     config: dict[str, Any] = yaml.safe_load(text)
     hcm = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]
@@ -114,17 +117,21 @@ def _clusters(settings: GatewaySettings) -> list[dict[str, Any]]:
     jwks = urlsplit(settings.jwks_uri)
     default_port = 443 if jwks.scheme == "https" else 80
     host, port = settings.jwks_address or (jwks.hostname or "", jwks.port or default_port)
-    jwks_cluster = _cluster("jwks", host, port)
-    if jwks.scheme == "https":
-        jwks_cluster["transport_socket"] = {
-            "name": "envoy.transport_sockets.tls",
-            "typed_config": {
-                "@type": "type.googleapis.com/"
-                "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
-                "sni": jwks.hostname,
-            },
-        }
-    return [*clusters, jwks_cluster]
+    # Both are always defined so the same file serves an http (in-cluster) or https (IdP) JWKS.
+    jwks_tls = _cluster("jwks_tls", host, port)
+    jwks_tls["transport_socket"] = {
+        "name": "envoy.transport_sockets.tls",
+        "typed_config": {
+            "@type": "type.googleapis.com/"
+            "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+            "sni": host,
+        },
+    }
+    return [*clusters, _cluster("jwks", host, port), jwks_tls]
+
+
+def _jwks_cluster_for(uri: str) -> str:
+    return "jwks_tls" if urlsplit(uri).scheme == "https" else "jwks"
 
 
 def _cluster(name: str, host: str, port: int | str) -> dict[str, Any]:
@@ -144,6 +151,7 @@ HELM_VALUES: dict[str, Any] = {
     "audience": "{{ .Values.auth.audience }}",
     "jwks_uri": "{{ .Values.auth.jwksUri }}",
     "jwks_address": ("{{ .Values.auth.jwksHost }}", "{{ .Values.auth.jwksPort }}"),
+    "jwks_cluster": "{{ .Values.auth.jwksCluster }}",
 }
 
 
