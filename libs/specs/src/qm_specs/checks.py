@@ -14,7 +14,7 @@ from qm_specs.loader import Document
 from qm_specs.pipeline import PipelineSpec
 from qm_specs.placeholders import SearchTemplate
 from qm_specs.preflight import snapshot_issues
-from qm_specs.resolve import DanglingReference, SpecRegistry, engine_layers
+from qm_specs.resolve import DanglingReference, SpecRegistry, engine_layers, resolved_config
 from qm_specs.rules import (
     Issue,
     check_experiment,
@@ -101,7 +101,14 @@ def check_document(doc: Document, reg: SpecRegistry) -> list[Problem]:
     """Reference and cross-spec problems of one parsed document."""
     if doc.spec is None:
         return []
-    return [Problem(doc.file, path, reason) for path, reason in _issues(doc.spec, reg)]
+    issues = _issues(doc.spec, reg)
+    if not issues:
+        # the rules above should make resolution succeed; if not, report it instead of crashing
+        try:
+            resolved_config(doc.spec, reg)
+        except (ValueError, LookupError) as exc:
+            issues = [("", f"does not resolve: {exc}")]
+    return [Problem(doc.file, path, reason) for path, reason in issues]
 
 
 def duplicate_problems(docs: Iterable[Document]) -> list[Problem]:
