@@ -149,6 +149,16 @@ def test_structural_problems_are_rejected(
             "not a whole multiple of the cell width 100 ms",
         ),
         (
+            _set(["silver"], "runtime_snapshot", "serving", "stages"),
+            "runtime_snapshot.serving.stages",
+            "model 'vacuum_pressure' streams ['silver', 'gold'], not ['silver']",
+        ),
+        (
+            _set(0.75, "runtime_snapshot", "engine", "tick_size"),
+            "runtime_snapshot.engine",
+            "tick_size 0.75 is not a whole multiple of the instrument tick 0.5",
+        ),
+        (
             _set([1, 2, 3, 4], "runtime_snapshot", "serving", "projection", "horizons_bins"),
             "runtime_snapshot.serving.projection.horizons_bins",
             "must be [1, 2, 5, 10]",

@@ -9,8 +9,15 @@ from pydantic import ValidationError
 from qm_core.errors import Invalid
 from qm_core.hashing import canonical_hash
 from qm_specs.base import Problem, join_path
+from qm_specs.manifest import MODEL_STAGES
 from qm_specs.messages import validation_problems
-from qm_specs.rules import Issue, check_projection, check_stream_schema, check_visualization
+from qm_specs.rules import (
+    Issue,
+    check_projection,
+    check_stream_schema,
+    check_tick_size,
+    check_visualization,
+)
 from qm_specs.snapshot import PublishedServingSpec, snapshot_json
 
 _SNAPSHOT = "runtime_snapshot"
@@ -53,7 +60,15 @@ def snapshot_issues(spec: PublishedServingSpec) -> list[Issue]:
         (join_path(base, p), r)
         for p, r in check_visualization(serving.visualization, serving.stream_schema)
     ]
-    cell = int(snap.engine.model_dump()["cell_width_ms"])
+    engine = snap.engine.model_dump()
+    issues += check_tick_size(
+        engine["tick_size"], snap.instrument.tick_size, "runtime_snapshot.engine"
+    )
+    stages = list(MODEL_STAGES[serving.model_id])
+    if serving.stages != stages:
+        reason = f"model '{serving.model_id}' streams {stages}, not {serving.stages}"
+        issues.append((join_path(base, "stages"), reason))
+    cell = int(engine["cell_width_ms"])
     issues += check_projection(serving.projection.horizons_ms, cell, join_path(base, "projection"))
     expected_bins = [h // cell for h in serving.projection.horizons_ms]
     if serving.projection.horizons_bins != expected_bins:
