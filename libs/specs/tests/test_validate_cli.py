@@ -51,6 +51,7 @@ def test_each_broken_class_is_present_in_the_expectations() -> None:
         "horizon 250 ms is not a whole multiple of the cell width 100 ms",
         "no pipeline spec named 'no_such_pipeline'",
         "Input should be a valid integer, got '100'",
+        "invalid YAML: key 'engine' is written twice",
     ):
         assert needle in text
 

@@ -34,6 +34,21 @@ SPEC_KINDS: Mapping[str, type[StrictModel]] = MappingProxyType(
 )
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 @dataclass
 class Document:
     """One spec file after loading: its parsed model (if valid), problems and legacy warnings."""
@@ -60,7 +75,7 @@ def _kind_problem(file: str, raw: Any) -> Problem | None:
     kind = raw.get("kind")
     if kind is None:
         return Problem(file, "kind", f"required key is missing; one of {', '.join(SPEC_KINDS)}")
-    if kind not in SPEC_KINDS:
+    if not isinstance(kind, str) or kind not in SPEC_KINDS:
         return Problem(file, "kind", f"unknown kind {kind!r}; one of {', '.join(SPEC_KINDS)}")
     return None
 
@@ -81,16 +96,26 @@ def parse_document(file: str, raw: Any) -> Document:
         shimmed = {p.path for p in doc.problems}
         errors = validation_problems(file, kind, doc.raw, exc)
         doc.problems += [p for p in errors if p.path not in shimmed]
+    if doc.problems:
+        doc.spec = None
     return doc
+
+
+def _read_error(exc: Exception) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}"
+        return f"invalid YAML: {exc.problem} ({where})"
+    return f"cannot read: {exc}".replace("\n", " ")
 
 
 def load_file(path: Path, display: str | None = None) -> Document:
     """Read and parse one YAML spec file; `display` is the name used in problems."""
     file = display or str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return Document(file, None, None, problems=[Problem(file, "", f"cannot read: {exc}")])
+        return Document(file, None, None, problems=[Problem(file, "", _read_error(exc))])
     return parse_document(file, raw)
 
 
