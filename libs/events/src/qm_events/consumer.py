@@ -101,7 +101,7 @@ async def run_consumer(
             if pending and handled == 0:
                 pending = False
         except Exception as exc:  # transport/handler failure: back off; the entry stays pending
-            log.warning("consumer batch failed", extra={"error": repr(exc)})
+            log.warning("consumer batch failed: %r", exc, extra={"error": repr(exc)})
             pending = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=config.backoff_s)

@@ -94,7 +94,9 @@ async def run_relay(
                 await _sleep(stop, config.idle_sleep_s)
         except Exception as exc:  # any transport failure: count, back off, retry
             FAILURES.labels(config.source).inc()
-            log.warning("relay attempt failed", extra={"error": repr(exc), "retry_in_s": backoff})
+            log.warning(
+                "relay attempt failed: %r", exc, extra={"error": repr(exc), "retry_in_s": backoff}
+            )
             await _sleep(stop, backoff * (0.5 + random.random() / 2))  # noqa: S311 - jitter
             backoff = min(backoff * 2, config.backoff_max_s)
 
