@@ -1,1 +1,1 @@
-"""qMachina ingestion service: Databento live sessions with reconnect, checkpoint resume, contract rolls"""
+"""qMachina ingestion service: live sessions, reconnect, checkpoint resume, contract rolls."""

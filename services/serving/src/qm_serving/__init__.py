@@ -1,1 +1,1 @@
-"""qMachina serving service: immutable versions, aliases with history, rollback, diff, real-time stream"""
+"""qMachina serving service: immutable versions, aliases, rollback, diff, real-time stream."""
