@@ -101,6 +101,16 @@ def test_engine_rollup_weights_must_match_windows() -> None:
     assert "same length" in problems["engine"]
 
 
+def test_a_value_failing_every_union_member_is_one_problem() -> None:
+    raw = {"kind": "experiment", "name": "e", "serving": "s"}
+    problems = _problems({**raw, "sweep": {"scoring": {"tanh_scale": [{"a": 1}]}}})
+    assert problems == {
+        "sweep.scoring.tanh_scale[0]": (
+            "Input should be a valid number, integer, boolean or string, got a dict"
+        )
+    }
+
+
 def test_unquoted_yaml_time_gets_a_clear_message() -> None:
     capture = {"date": "2026-03-02", "start_time": 570, "end_time": "10:30"}
     assert "quoted string 'HH:MM'" in _problems(_pipeline(capture=capture))["capture.start_time"]

@@ -14,13 +14,18 @@ from qm_specs.enums import STREAM_ROLES
 from qm_specs.legacy import LEGACY_ROLES, rename_hint
 
 
-def _file_path(raw: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+def _file_path(raw: Any, loc: tuple[str | int, ...], missing: bool) -> tuple[str | int, ...]:
     # pydantic puts union tags and model names into loc; keep only steps that exist in the input
+    # (and the absent key itself when the error is that a key is missing)
     out: list[str | int] = []
     node = raw
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
-        if isinstance(node, dict) and isinstance(part, str) and (part in node or last):
+        if (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and (part in node or (last and missing))
+        ):
             out.append(part)
             node = node.get(part)
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
@@ -74,8 +79,23 @@ def validation_problems(
     file: str, kind: str, raw: Any, exc: ValidationError, prefix: tuple[str | int, ...] = ()
 ) -> list[Problem]:
     """One Problem per pydantic error, with the path as it appears in the file."""
-    out = []
+    by_path: dict[str, list[str]] = {}
     for err in exc.errors(include_url=False):
-        path = _file_path(raw, tuple(err["loc"]))
-        out.append(Problem(file, join_path(*prefix, *path), _reason(kind, err, path)))
-    return sorted(set(out), key=lambda p: (p.path, p.reason))
+        path = _file_path(raw, tuple(err["loc"]), err["type"] == "missing")
+        reasons = by_path.setdefault(join_path(*prefix, *path), [])
+        reason = _reason(kind, err, path)
+        if reason not in reasons:
+            reasons.append(reason)
+    return [Problem(file, path, _merge(reasons)) for path, reasons in sorted(by_path.items())]
+
+
+_VALID = "Input should be a valid "
+
+
+def _merge(reasons: list[str]) -> str:
+    # one value failing every member of a union: say so once ("a valid number or string, got ...")
+    if len(reasons) > 1 and all(r.startswith(_VALID) and ", got " in r for r in reasons):
+        kinds = [r.removeprefix(_VALID).split(", got ")[0] for r in reasons]
+        got = reasons[0].split(", got ", 1)[1]
+        return f"{_VALID}{', '.join(kinds[:-1])} or {kinds[-1]}, got {got}"
+    return "; ".join(reasons)
