@@ -176,6 +176,24 @@ def test_sweep_keys_must_exist_and_fit_the_budget() -> None:
     assert "f3.yaml: budget.max_runs: the sweep expands to 9 runs, over the budget of 8" in problems
 
 
+def test_swept_values_obey_the_bounds_of_the_key_they_sweep() -> None:
+    serving = _serving(signal={"name": "derivative"})
+    experiment = {
+        "kind": "experiment",
+        "name": "e",
+        "serving": "s",
+        "sweep": {
+            "scoring": {"neutral_threshold": [0.1, 1.5]},
+            "signal": {"params.d1_weight": [-1.0, 1.0], "weights.mixed": [0.5]},
+        },
+    }
+    assert _problems(serving, experiment) == [
+        "f3.yaml: sweep.scoring.neutral_threshold[1]: Input should be less than 1, got 1.5",
+        "f3.yaml: sweep.signal.params.d1_weight[0]: Input should be greater than or equal to 0, "
+        "got -1.0",
+    ]
+
+
 def test_duplicate_names_are_reported() -> None:
     problems = _problems(_serving(), _serving())
     assert "f3.yaml: name: serving 's' is also defined in f2.yaml" in problems

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 from qm_specs.base import join_path
 from qm_specs.experiment import ExperimentSpec
@@ -115,18 +118,38 @@ def _signal_keys(signal: Signal | None) -> set[str]:
     }
 
 
-def check_experiment(exp: ExperimentSpec, signal: Signal | None) -> list[Issue]:
-    """Sweep keys exist in the serving spec, and the expanded run count fits the budget."""
+def _value_issues(
+    model: type[BaseModel], key: str, values: Sequence[Any], base: str
+) -> list[Issue]:
     out: list[Issue] = []
-    for key in exp.sweep.scoring:
+    for i, value in enumerate(values):
+        try:
+            model.model_validate({key: value})
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            out.append((join_path(base, i), f"{reason}, got {value!r}"))
+    return out
+
+
+def check_experiment(exp: ExperimentSpec, signal: Signal | None) -> list[Issue]:
+    """Sweep keys exist in the serving spec, every swept value is valid, the runs fit the budget."""
+    out: list[Issue] = []
+    for key, values in exp.sweep.scoring.items():
+        path = join_path("sweep", "scoring", key)
         if key not in ScoringConfig.model_fields:
-            out.append((join_path("sweep", "scoring", key), f"'{key}' is not a scoring key"))
+            out.append((path, f"'{key}' is not a scoring key"))
+        else:
+            out += _value_issues(ScoringConfig, key, values, path)
     known = _signal_keys(signal)
-    for key in exp.sweep.signal:
-        if key not in known:
-            name = signal.name if signal else "none"
-            reason = f"'{key}' is not a parameter of signal '{name}'"
-            out.append((join_path("sweep", "signal", key), reason))
+    for key, values in exp.sweep.signal.items():
+        path = join_path("sweep", "signal", key)
+        if key not in known or signal is None or signal.name != "derivative":
+            signal_name = signal.name if signal else "none"
+            out.append((path, f"'{key}' is not a parameter of signal '{signal_name}'"))
+            continue
+        block, param = key.split(".", 1)
+        model = type(signal.params) if block == "params" else type(signal.weights)
+        out += _value_issues(model, param, values, path)
     runs = expanded_run_count(exp)
     if runs > exp.budget.max_runs:
         reason = f"the sweep expands to {runs} runs, over the budget of {exp.budget.max_runs}"
