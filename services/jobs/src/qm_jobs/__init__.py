@@ -1,1 +1,1 @@
-"""qMachina jobs service: experiments as managed, cancellable arq jobs with SSE progress, artifacts and quotas"""
+"""qMachina jobs service: experiments as managed, cancellable arq jobs with SSE progress."""

@@ -1,0 +1,1 @@
+"""Jobs feature: per-job artifacts with SHA-256 checksums."""

@@ -1,0 +1,1 @@
+"""The worker side: claim a job, drive the research runner, heartbeat, reap dead jobs."""

@@ -1,0 +1,1 @@
+"""Jobs feature: experiment jobs (submit, inspect, cancel, events)."""

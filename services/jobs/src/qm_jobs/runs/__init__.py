@@ -1,0 +1,1 @@
+"""Jobs feature: results of finished runs."""
