@@ -1,0 +1,1 @@
+"""Serving feature: aliases, their append-only activation history, activation and rollback."""

@@ -1,0 +1,94 @@
+"""Serving app factory: versions, aliases, diff, internal promotion and the real-time stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from redis.asyncio import Redis
+from sqlalchemy import text
+
+from qm_core.logging import configure_logging
+from qm_db.engine import make_engine, make_sessionmaker
+from qm_events.outbox import outbox_info
+from qm_serving.aliases.router import router as aliases_router
+from qm_serving.db import SERVICE, outbox
+from qm_serving.diff.router import router as diff_router
+from qm_serving.internal.router import router as internal_router
+from qm_serving.settings import ServingSettings
+from qm_serving.stream.hub import StreamHub
+from qm_serving.stream.router import router as stream_router
+from qm_serving.stream.sources import LiveFeeds
+from qm_serving.stream.tokens import StreamTokens
+from qm_serving.versions.router import router as versions_router
+from qm_web.app import create_service_app
+from qm_web.auth import JwksCache, JwtVerifier
+from qm_web.membership import TenancyMembershipClient, watch_membership_events
+from qm_web.tenancy_client import TenancyClient
+
+
+def create_app(settings: ServingSettings | None = None) -> FastAPI:
+    """Build the serving app; engines, pools and stream producers live in the lifespan."""
+    settings = settings or ServingSettings()
+    configure_logging(SERVICE, level=settings.log_level, json_output=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.sessions = make_sessionmaker(engine, info=outbox_info(outbox, SERVICE))
+        app.state.redis = Redis.from_url(settings.redis_url)
+        membership = TenancyMembershipClient(
+            settings.tenancy_url, settings.service_token, ttl_s=settings.membership_ttl_s
+        )
+        limits = TenancyClient(settings.tenancy_url, settings.service_token)
+        app.state.membership, app.state.limits = membership, limits
+        app.state.hub = StreamHub(settings)
+        app.state.live_feeds = LiveFeeds()
+        app.state.ready_checks = [_database_ready]
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(
+            watch_membership_events(
+                app.state.redis, membership.cache, stop, namespace=settings.redis_namespace
+            )
+        )
+        try:
+            yield
+        finally:
+            stop.set()
+            await app.state.hub.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            await membership.aclose()
+            await limits.aclose()
+            await app.state.redis.aclose()
+            await engine.dispose()
+
+    routers: list[APIRouter] = [
+        versions_router,
+        aliases_router,
+        diff_router,
+        internal_router,
+        stream_router,
+    ]
+    app = create_service_app(
+        service=SERVICE,
+        routers=routers,
+        lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    app.state.settings = settings
+    app.state.verifier = JwtVerifier(
+        JwksCache(settings.auth_jwks_url),
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+    )
+    app.state.stream_tokens = StreamTokens.from_settings(settings)
+    return app
+
+
+async def _database_ready(app: FastAPI) -> None:
+    async with app.state.sessions() as session:
+        await session.execute(text("SELECT 1"))

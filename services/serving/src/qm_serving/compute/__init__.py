@@ -1,0 +1,1 @@
+"""Pure computations of serving: snapshot diff and stream frame encoding (no web, DB or Redis)."""

@@ -1,0 +1,1 @@
+"""Serving feature: structured diff of two versions' runtime snapshots."""

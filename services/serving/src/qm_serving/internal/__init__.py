@@ -1,0 +1,1 @@
+"""Internal API of serving: idempotent promotion for the modeling service."""

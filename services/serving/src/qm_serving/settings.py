@@ -1,0 +1,24 @@
+"""Serving settings: shared web settings plus spec/data roots and stream tuning."""
+
+from __future__ import annotations
+
+from qm_web.settings import WebSettings
+
+
+class ServingSettings(WebSettings):
+    """Env: QM_SERVING_CONFIGS_DIR, QM_SERVING_DATA_ROOT, QM_SERVING_QUEUE_FRAMES, ...
+
+    Field names carry the `serving_` prefix so the shared QM_ names (QM_DATABASE_URL, ...) stay.
+    """
+
+    serving_configs_dir: str = "configs"
+    serving_data_root: str = "var/data"
+    # Frames buffered per subscriber before it starts dropping (about 1 s at 10 bins/s).
+    serving_queue_frames: int = 8
+    # Replay speed: 1.0 is wall-clock real time; tests and benches go faster.
+    serving_pace: float = 1.0
+    serving_stream_token_ttl_s: int = 60
+    # HMAC key of stream tokens; empty means derive it from the service token.
+    serving_stream_token_secret: str = ""
+    # Synthetic sources: minutes generated per replay (0 = the pipeline's whole capture window).
+    serving_synthetic_minutes: float = 0.0

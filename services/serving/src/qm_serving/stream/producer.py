@@ -1,0 +1,145 @@
+"""One producer per (version, source): computes each bin once and offers it to every subscriber."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from qm_serving.stream.grid import EncodedBin, GridComputer
+from qm_serving.stream.metrics import FRAMES_DROPPED, PRODUCER_LAG
+from qm_serving.stream.sources import LiveSource, ReplaySource
+
+log = logging.getLogger("qm.serving.stream")
+
+
+@dataclass(frozen=True)
+class StreamEnd:
+    """Sentinel queued after the last bin: the stream is over, with a reason."""
+
+    reason: str
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One viewer's bounded queue; when full the oldest frame is dropped, never the producer."""
+
+    workspace_id: uuid.UUID
+    maxsize: int
+    queue: asyncio.Queue[EncodedBin | StreamEnd] = field(init=False)
+    dropped_total: int = 0
+    _dropped_pending: int = 0
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.maxsize)
+
+    def offer(self, item: EncodedBin | StreamEnd) -> None:
+        """Enqueue without waiting; a full queue loses its oldest frame (counted)."""
+        if self.queue.full():
+            self.queue.get_nowait()
+            self.dropped_total += 1
+            self._dropped_pending += 1
+            FRAMES_DROPPED.inc()
+        self.queue.put_nowait(item)
+
+    def take_dropped(self) -> int:
+        """Frames dropped since the previous call (reported in the next header)."""
+        n, self._dropped_pending = self._dropped_pending, 0
+        return n
+
+
+ComputerFactory = Callable[[], GridComputer]
+
+
+class Producer:
+    """Runs the engine over one source and fans each encoded bin out to its subscribers."""
+
+    def __init__(
+        self,
+        key: str,
+        serving_id: str,
+        source: ReplaySource | LiveSource,
+        make_computer: ComputerFactory,
+        *,
+        pace: float,
+        on_done: Callable[[Producer], None],
+    ) -> None:
+        self.key, self.serving_id, self.source = key, serving_id, source
+        self.make_computer, self.pace, self.on_done = make_computer, pace, on_done
+        self.subscribers: set[Subscriber] = set()
+        self.bins_produced = 0
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(self._run(), name=f"producer:{key}")
+
+    def fan_out(self, item: EncodedBin | StreamEnd) -> None:
+        """Offer one bin (or the end) to every subscriber; never awaits."""
+        for sub in tuple(self.subscribers):
+            sub.offer(item)
+
+    async def _run(self) -> None:
+        reason = "replay finished"
+        try:
+            computer = await asyncio.to_thread(self.make_computer)
+            if isinstance(self.source, ReplaySource):
+                await self._replay(self.source, computer)
+            else:
+                await self._live(self.source, computer)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a producer failure ends its streams with a reason, not silence
+            log.exception("stream producer failed", extra={"key": self.key})
+            reason = f"producer failed: {exc.__class__.__name__}"
+        finally:
+            PRODUCER_LAG.labels(self.serving_id).set(0)
+            self.on_done(self)
+        self.fan_out(StreamEnd(reason))
+
+    def _emit(self, item: EncodedBin, due: float) -> None:
+        PRODUCER_LAG.labels(self.serving_id).set(max(0.0, time.monotonic() - due))
+        self.bins_produced += 1
+        self.fan_out(item)
+
+    async def _replay(self, source: ReplaySource, computer: GridComputer) -> None:
+        # Every bin is due at start + (its market time since the first bin) / pace, measured on
+        # the monotonic clock: sleeping "until due" never accumulates drift.
+        batches: Iterator[object] = iter(source.batches())
+        t0: float | None = None
+        first_end = 0
+        pending = asyncio.create_task(asyncio.to_thread(_next_bins, batches, computer))
+        while True:
+            bins, done = await pending
+            if not done:
+                pending = asyncio.create_task(asyncio.to_thread(_next_bins, batches, computer))
+            for item in bins:
+                if t0 is None:
+                    t0, first_end = time.monotonic(), item.bin_end_ns
+                due = t0 + (item.bin_end_ns - first_end) / 1e9 / self.pace
+                delay = due - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                self._emit(item, due)
+            if done:
+                return
+
+    async def _live(self, source: LiveSource, computer: GridComputer) -> None:
+        async for batch in source.batches(self.stop):
+            for item in await asyncio.to_thread(computer.push, batch):
+                self._emit(item, time.monotonic())
+
+    async def cancel(self) -> None:
+        """Stop producing (last subscriber left, or shutdown)."""
+        self.stop.set()
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+def _next_bins(batches: Iterator[object], computer: GridComputer) -> tuple[list[EncodedBin], bool]:
+    batch = next(batches, None)
+    if batch is None:
+        return computer.finish(), True
+    return computer.push(batch), False

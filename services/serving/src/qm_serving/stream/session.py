@@ -1,0 +1,169 @@
+"""One WebSocket subscription: validate, authenticate, resolve, subscribe, then pump frames."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from qm_core.errors import NotFound, QmError, Unauthorized
+from qm_core.ids import WorkspaceId
+from qm_db.uow import unit_of_work
+from qm_serving.aliases import service as aliases
+from qm_serving.compute.frames import header_text
+from qm_serving.errors import VersionIntegrityError
+from qm_serving.stream.metrics import FRAMES_SENT
+from qm_serving.stream.plan import StreamPlan, plan_stream
+from qm_serving.stream.producer import StreamEnd, Subscriber
+from qm_serving.stream.schemas import SELECTOR_PATTERN
+from qm_web.rbac import allows
+
+ALLOWED_PARAMS = frozenset({"serving", "token"})
+POLICY_VIOLATION, INTERNAL_ERROR, NORMAL = 1008, 1011, 1000
+
+
+class StreamRefused(Exception):
+    """Why a stream cannot start: sent as an error message, then the socket closes with `code`."""
+
+    def __init__(self, message: str, code: int = POLICY_VIOLATION) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who watches, in which workspace."""
+
+    user_id: str
+    workspace_id: WorkspaceId
+
+
+def _selector(ws: WebSocket) -> str:
+    unknown = sorted(set(ws.query_params) - ALLOWED_PARAMS)
+    if unknown:
+        raise StreamRefused(f"unknown query parameter(s): {', '.join(unknown)}")
+    selector = ws.query_params.get("serving")
+    if not selector or not re.fullmatch(SELECTOR_PATTERN, selector):
+        raise StreamRefused("query parameter 'serving' must name an alias or a serving id")
+    return selector
+
+
+async def _viewer(ws: WebSocket, selector: str) -> Viewer:
+    app = ws.app
+    token = ws.query_params.get("token")
+    if token is not None:
+        grant = app.state.stream_tokens.check(token, selector=selector)
+        viewer = Viewer(grant.user_id, WorkspaceId(grant.workspace_id))
+    else:
+        scheme, _, bearer = ws.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not bearer.strip():
+            raise Unauthorized("a bearer token or a stream token is required")
+        principal = await app.state.verifier.verify(bearer.strip())
+        try:
+            workspace = uuid.UUID(ws.headers.get("x-workspace-id", ""))
+        except ValueError:
+            raise StreamRefused("X-Workspace-Id header must be a workspace id") from None
+        viewer = Viewer(principal.sub, WorkspaceId(workspace))
+    role = await app.state.membership.role_of(viewer.workspace_id, viewer.user_id)
+    if role is None:
+        raise NotFound(f"workspace {viewer.workspace_id} not found")
+    if not allows(role, "stream.watch"):
+        raise StreamRefused("stream.watch is not allowed for your role")
+    return viewer
+
+
+async def _plan(ws: WebSocket, viewer: Viewer, selector: str) -> StreamPlan:
+    state = ws.app.state
+    settings = state.settings
+    async with unit_of_work(state.sessions, workspace_id=viewer.workspace_id) as session:
+        version = await aliases.resolve_selector(
+            session, workspace_id=viewer.workspace_id, selector=selector
+        )
+    return plan_stream(
+        version,
+        selector=selector,
+        data_root=Path(settings.serving_data_root),
+        synthetic_minutes=settings.serving_synthetic_minutes,
+        pace=settings.serving_pace,
+        live=state.live_feeds,
+    )
+
+
+async def _subscribe(ws: WebSocket) -> tuple[Subscriber, StreamPlan]:
+    selector = _selector(ws)
+    viewer = await _viewer(ws, selector)
+    plan = await _plan(ws, viewer, selector)
+    quotas = await ws.app.state.limits.quotas(viewer.workspace_id)
+    sub = ws.app.state.hub.subscribe(
+        key=plan.key,
+        serving_id=plan.serving_id,
+        workspace_id=viewer.workspace_id,
+        max_streams=int(quotas["max_streams"]),
+        make_source=plan.make_source,
+    )
+    return sub, plan
+
+
+def _refusal(exc: Exception) -> StreamRefused:
+    if isinstance(exc, StreamRefused):
+        return exc
+    if isinstance(exc, VersionIntegrityError):
+        return StreamRefused(exc.detail, INTERNAL_ERROR)
+    if isinstance(exc, QmError):
+        return StreamRefused(f"{exc.code}: {exc.detail}")
+    return StreamRefused("internal error", INTERNAL_ERROR)
+
+
+async def _close(ws: WebSocket, code: int, message: dict[str, Any]) -> None:
+    if ws.application_state != WebSocketState.CONNECTED:
+        return
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await ws.send_json(message)
+        reason = str(message.get("message") or message.get("reason") or "")
+        await ws.close(code, reason.encode()[:120].decode(errors="ignore"))
+
+
+async def _pump(ws: WebSocket, sub: Subscriber) -> None:
+    while True:
+        item = await sub.queue.get()
+        if isinstance(item, StreamEnd):
+            await _close(ws, NORMAL, {"type": "end", "reason": item.reason})
+            return
+        await ws.send_text(header_text(item.header, sub.take_dropped()))
+        await ws.send_bytes(item.frame)
+        FRAMES_SENT.inc()
+
+
+async def _until_client_leaves(ws: WebSocket) -> None:
+    while (await ws.receive())["type"] != "websocket.disconnect":
+        pass
+
+
+async def serve_stream(ws: WebSocket) -> None:
+    """The whole life of one stream socket."""
+    await ws.accept()
+    try:
+        sub, plan = await _subscribe(ws)
+    except Exception as exc:
+        refused = _refusal(exc)
+        await _close(ws, refused.code, {"type": "error", "message": refused.message})
+        return
+    hub = ws.app.state.hub
+    try:
+        await ws.send_json(plan.runtime_config)
+        tasks = {asyncio.create_task(_pump(ws, sub)), asyncio.create_task(_until_client_leaves(ws))}
+        _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        await hub.unsubscribe(sub)

@@ -1,0 +1,150 @@
+"""Market sources of a stream: paced replays of a pinned session, and the live-feed interface."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+from qm_core.errors import Invalid, Unavailable
+from qm_market.dbn_file import DbnFileSource
+from qm_market.envelope import MboArray
+from qm_market.instruments import Instrument
+from qm_market.synth import SynthSpec, generate
+from qm_specs import RuntimeSnapshot
+
+NS_PER_MINUTE = 60_000_000_000
+# Small batches keep memory bounded and the first frame fast (a few seconds of market time each).
+CHUNK_RECORDS = 4096
+
+
+@runtime_checkable
+class ReplaySource(Protocol):
+    """A recorded session: record batches in file order; the producer paces them to the clock."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def start_ns(self) -> int: ...
+
+    @property
+    def end_ns(self) -> int: ...
+
+    def batches(self) -> Iterator[MboArray]: ...
+
+
+@runtime_checkable
+class LiveSource(Protocol):
+    """A live feed (the ingestion service provides it): batches arrive at market speed, unpaced.
+
+    `batches` yields MBO record arrays of one instrument in arrival order until `stop` is set or
+    the feed ends; it must not block the event loop.
+    """
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def start_ns(self) -> int: ...
+
+    def batches(self, stop: asyncio.Event) -> AsyncIterator[MboArray]: ...
+
+
+@dataclass
+class LiveFeeds:
+    """Live sources by instrument symbol; the ingestion issue registers its Redis-backed feed."""
+
+    feeds: dict[str, LiveSource] = field(default_factory=dict)
+
+    def register(self, symbol: str, source: LiveSource) -> None:
+        """Make `source` the live feed of `symbol`."""
+        self.feeds[symbol] = source
+
+    def feed_for(self, symbol: str) -> LiveSource:
+        """The live feed of `symbol` (Unavailable when none is running)."""
+        try:
+            return self.feeds[symbol]
+        except KeyError:
+            raise Unavailable(f"no live feed is running for {symbol}") from None
+
+
+@dataclass(frozen=True)
+class SyntheticReplay:
+    """The deterministic synthetic session of the pipeline (qm_market.synth)."""
+
+    spec: SynthSpec
+    key: str
+    start_ns: int
+    end_ns: int
+
+    def batches(self) -> Iterator[MboArray]:
+        return generate(self.spec, chunk_rows=CHUNK_RECORDS)
+
+
+@dataclass(frozen=True)
+class DbnReplay:
+    """A pinned session window of a recorded .dbn / .dbn.zst file."""
+
+    path: Path
+    symbol: str
+    key: str
+    start_ns: int
+    end_ns: int
+
+    def batches(self) -> Iterator[MboArray]:
+        source = DbnFileSource(
+            self.path,
+            symbol=self.symbol,
+            start_ns=self.start_ns,
+            end_ns=self.end_ns,
+            chunk_bytes=56 * CHUNK_RECORDS,
+        )
+        return source.iter_records()
+
+
+def session_window(snapshot: RuntimeSnapshot, minutes: float = 0.0) -> tuple[int, int]:
+    """UTC ns of the capture start and end (`minutes` > 0 shortens the window)."""
+    cap = snapshot.pipeline.capture
+    zone = ZoneInfo(cap.timezone)
+
+    def at(hhmm: str) -> int:
+        wall = datetime.combine(cap.date, time.fromisoformat(hhmm), tzinfo=zone)
+        return int(wall.timestamp()) * 1_000_000_000
+
+    start, end = at(cap.start_time), at(cap.end_time)
+    if minutes > 0:
+        end = min(end, start + int(minutes * NS_PER_MINUTE))
+    return start, end
+
+
+def _market_instrument(snapshot: RuntimeSnapshot) -> Instrument:
+    data = snapshot.instrument.model_dump(mode="json", exclude={"spec_version"})
+    return Instrument.model_validate(data)
+
+
+def replay_source(
+    snapshot: RuntimeSnapshot, *, data_root: Path, minutes: float = 0.0
+) -> ReplaySource:
+    """The replay of the snapshot's pinned session (Invalid for live pipelines)."""
+    source = snapshot.pipeline.source
+    start, end = session_window(snapshot, minutes)
+    symbol = snapshot.instrument.symbol
+    if source.kind == "synthetic":
+        cap = snapshot.pipeline.capture
+        spec = SynthSpec(
+            instrument=_market_instrument(snapshot),
+            day=cap.date,
+            start=cap.start_time,
+            minutes=(end - start) / NS_PER_MINUTE,
+            seed=source.seed,
+        )
+        return SyntheticReplay(spec, f"synthetic:{symbol}:{source.seed}:{start}:{end}", start, end)
+    if source.kind == "dbn_file":
+        path = data_root / source.path
+        return DbnReplay(path, symbol, f"dbn:{source.path}:{symbol}:{start}:{end}", start, end)
+    raise Invalid(f"pipeline source {source.kind!r} is not a replay")

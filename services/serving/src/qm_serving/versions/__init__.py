@@ -1,0 +1,1 @@
+"""Serving feature: immutable, content-addressed serving versions."""
