@@ -28,6 +28,7 @@ def build_stack(settings: DevstackSettings) -> Stack:
         audience=settings.auth_audience,
         echo_logs=sys.stdout if settings.devstack_echo_logs else None,
         progress=sys.stdout,
+        free_ports=settings.devstack_free_ports,
     )
     return Stack(config, root)
 
@@ -39,8 +40,9 @@ def banner(stack: Stack, workspace: dict[str, Any]) -> str:
     """What a newcomer needs: URLs, where data and logs are, and a copy-pasteable token call."""
     gw = stack.gateway_url
     body = '{"sub": "%s", "email": "%s", "name": "%s"}' % tuple(DEV_OWNER.values())  # noqa: UP031
-    pg = "embedded, data in var/postgres" if stack.postgres else "from QM_DATABASE_URL"
-    redis = "embedded, data in var/valkey" if stack.valkey else "from QM_REDIS_URL"
+    data = _relative(stack.var)
+    pg = f"embedded, data in {data}/postgres" if stack.postgres else "from QM_DATABASE_URL"
+    redis = f"embedded, data in {data}/valkey" if stack.valkey else "from QM_REDIS_URL"
     return "\n".join(
         [
             "",
@@ -48,7 +50,7 @@ def banner(stack: Stack, workspace: dict[str, Any]) -> str:
             f"  gateway    {gw}",
             f"  postgres   {stack.database_url}  ({pg})",
             f"  redis      {stack.redis_url}  ({redis})",
-            f"  logs       {_relative(stack.var / 'log')}/<process>.log",
+            f"  logs       {data}/log/<process>.log",
             f'  demo       workspace "demo" id={workspace.get("workspace_id")} owned by dev-owner',
             "",
             "Get a dev token and call the API:",

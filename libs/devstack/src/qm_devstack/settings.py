@@ -17,3 +17,5 @@ class DevstackSettings(QmSettings):
     auth_audience: str = "qmachina"
     var_dir: Path = Path("var")
     devstack_echo_logs: bool = False
+    # Random free ports for every process (tests running beside a developer's `make run`).
+    devstack_free_ports: bool = False
