@@ -1,0 +1,1 @@
+"""Live sessions: API, tables and use cases."""

@@ -1,0 +1,1 @@
+"""Live-session runtime: supervisor around databento.Live, exact-once resume, bridge, worker."""

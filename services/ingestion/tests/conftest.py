@@ -1,0 +1,151 @@
+"""Ingestion fixtures: scripted markets, a simulated gateway, a supervisor runner on Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from redis.asyncio import Redis
+
+from qm_ingestion.runtime.bridge import LiveStreamSource, StreamWriter, stream_key
+from qm_ingestion.runtime.config import GatewayConfig, SessionSpec
+from qm_ingestion.runtime.supervisor import Hooks, LiveSupervisor, State
+from qm_market.envelope import MarketBatch
+from qm_market.instruments import load_instrument
+from qm_market.lsg_sim import MarketScript, SimGateway, roll_script, synthetic_script
+
+ROOT = Path(__file__).resolve().parents[3]
+KEY = "db-" + "t" * 24 + "qmsim"
+INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+
+
+@pytest.fixture(scope="session")
+def script() -> MarketScript:
+    inst = load_instrument(ROOT / "configs/instruments/ESZ6.yaml")
+    return synthetic_script(
+        inst, day=date(2026, 11, 2), minutes=0.5, seed=11, events_per_second=400
+    )
+
+
+@pytest.fixture(scope="session")
+def rolling() -> MarketScript:
+    inst = load_instrument(ROOT / "configs/instruments/ESZ6.yaml")
+    return roll_script(
+        inst,
+        back_symbol="ESH7",
+        back_instrument_id=42140999,
+        day=date(2026, 11, 2),
+        minutes=0.5,
+        seed=11,
+        events_per_second=400,
+    )
+
+
+@pytest.fixture
+async def gateway(script: MarketScript) -> AsyncIterator[SimGateway]:
+    gw = SimGateway(script, keys=[KEY], rate=12_000)
+    await gw.start()
+    yield gw
+    await gw.close()
+
+
+@pytest.fixture
+async def rolling_gateway(rolling: MarketScript) -> AsyncIterator[SimGateway]:
+    gw = SimGateway(rolling, keys=[KEY], rate=12_000)
+    await gw.start()
+    yield gw
+    await gw.close()
+
+
+def gateway_config(port: int, **kw: Any) -> GatewayConfig:
+    base: dict[str, Any] = {
+        "key": KEY,
+        "port": port,
+        "heartbeat_interval_s": 1,
+        "watchdog_margin_s": 1.0,
+        "backoff_base_s": 0.05,
+        "backoff_max_s": 0.5,
+        "checkpoint_interval_s": 0.2,
+        "stop_timeout_s": 3.0,
+    }
+    return GatewayConfig(**{**base, **kw})
+
+
+class RecordingHooks(Hooks):
+    """Remembers what the supervisor persisted."""
+
+    def __init__(self) -> None:
+        self.rolls: list[tuple[str, str, str]] = []
+        self.checkpoints: list[Any] = []
+        self.ran = False
+
+    async def running(self) -> None:
+        self.ran = True
+
+    async def checkpoint(self, cursors: Any, current: Any, seq: int, counters: Any) -> None:
+        self.checkpoints.append((dict(cursors), current, seq))
+
+    async def rolled(self, from_symbol: str, to_symbol: str, reason: str) -> None:
+        self.rolls.append((from_symbol, to_symbol, reason))
+
+
+@dataclass
+class Run:
+    """A supervisor running against a gateway, writing to a Redis stream."""
+
+    sup: LiveSupervisor
+    task: asyncio.Task[str]
+    key: str
+    redis: Redis
+    hooks: RecordingHooks
+
+    async def until(self, pred: Callable[[], bool], within: float = 30.0) -> None:
+        deadline = asyncio.get_running_loop().time() + within
+        while not pred():
+            assert asyncio.get_running_loop().time() < deadline, "timed out"
+            await asyncio.sleep(0.05)
+
+    async def stop(self) -> str:
+        self.sup.request_stop()
+        return await asyncio.wait_for(self.task, 15)
+
+    async def batches(self) -> list[MarketBatch]:
+        return [b async for b in LiveStreamSource(self.redis, self.key, block_ms=200)]
+
+    async def records(self) -> np.ndarray:
+        parts = [b.records for b in await self.batches() if len(b)]
+        return np.concatenate(parts)
+
+
+@pytest.fixture
+def start_run(qm_redis: Redis, qm_redis_namespace: str) -> Callable[..., Awaitable[Run]]:
+    async def start(
+        port: int,
+        symbol: str = "ES.c.0",
+        *,
+        start_ns: int | None = 0,
+        state: State | None = None,
+        session_id: str = "s1",
+        dataset: str = "GLBX.MDP3",
+        **cfg: Any,
+    ) -> Run:
+        key = stream_key(qm_redis_namespace, session_id)
+        sink = StreamWriter(qm_redis, key, session_id=session_id, dataset=dataset)
+        hooks = RecordingHooks()
+        spec = SessionSpec(
+            session_id,
+            dataset,
+            symbol,
+            start_ns=start_ns,
+            snapshot=bool(cfg.pop("snapshot", False)),
+        )
+        sup = LiveSupervisor(spec, gateway_config(port, **cfg), sink, hooks=hooks, state=state)
+        return Run(sup, asyncio.create_task(sup.run()), key, qm_redis, hooks)
+
+    return start
