@@ -64,6 +64,7 @@ def stack(e2e_database_url: str | None) -> Iterator[Stack]:
         redis_url=os.environ.get("QM_TEST_REDIS_URL") or None,
         redis_namespace=f"e2e-{tag}:",
         free_ports=True,
+        fsync=False,
         log_json=True,
         service_roles=os.environ.get("QM_E2E_SERVICE_ROLES", "1") == "1",
     )

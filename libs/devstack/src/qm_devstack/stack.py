@@ -43,6 +43,8 @@ class StackConfig:
     audience: str = "qmachina"
     echo_logs: IO[str] | None = None
     progress: IO[str] | None = None
+    # Embedded Postgres only: fsync off trades crash safety for speed (throwaway test data).
+    fsync: bool = True
     # Each service logs in as its own role, limited to its schema (False: all use the admin URL).
     service_roles: bool = True
     services: tuple[ServiceEntry, ...] = field(default=SERVICES)
@@ -160,7 +162,9 @@ class Stack:
     def _start_stores(self, *, redis: bool = True) -> None:
         pick = None if self.config.free_ports else EMBEDDED_PG_PORT
         if not self.database_url:
-            self.postgres = EmbeddedPostgres(self.var / "postgres", port=pick)
+            self.postgres = EmbeddedPostgres(
+                self.var / "postgres", port=pick, fsync=self.config.fsync
+            )
             self.database_url = self.postgres.start()
         if redis and not self.redis_url:
             port = None if self.config.free_ports else EMBEDDED_REDIS_PORT
