@@ -163,7 +163,7 @@ def test_kind_comes_from_the_file_not_the_folder() -> None:
             "configs/serving/x.yaml",
             "kind",
             "required key is missing; one of instrument, pipeline, serving, experiment, "
-            "published_serving, gold_dsl, search_template",
+            "published_serving, gold_dsl, search_template, roll_policy",
         )
     ]
     assert "unknown kind 'servng'" in parse_document("x", {"kind": "servng"}).problems[0].reason

@@ -6,6 +6,7 @@ from typing import Any
 
 from qm_specs import GoldDslSpec, SearchTemplate, parse_document
 from qm_specs.loader import Document
+from qm_specs.placeholders import RollPolicySpec
 from qm_specs.validate import validate_documents
 
 
@@ -18,6 +19,13 @@ def test_gold_dsl_envelope_is_strict() -> None:
     assert isinstance(ok.spec, GoldDslSpec)
     bad = _doc({"kind": "gold_dsl", "name": "g2", "nodes": [], "dsl_version": 2, "dag": {}})
     assert {p.path for p in bad.problems} == {"nodes", "dsl_version", "dag"}
+
+
+def test_roll_policy_is_a_strict_kind() -> None:
+    ok = _doc({"kind": "roll_policy", "name": "es_calendar", "trigger": "on_remap"})
+    assert isinstance(ok.spec, RollPolicySpec)
+    bad = _doc({"kind": "roll_policy", "name": "x", "trigger": "daily", "reset": True})
+    assert {p.path for p in bad.problems} == {"trigger", "reset"}
 
 
 def test_search_template_must_name_an_existing_experiment(config_docs: list[Document]) -> None:

@@ -17,7 +17,7 @@ from qm_specs.instrument import InstrumentSpec
 from qm_specs.legacy import LEGACY_SPEC_VERSION, upgrade_legacy
 from qm_specs.messages import validation_problems
 from qm_specs.pipeline import PipelineSpec
-from qm_specs.placeholders import GoldDslSpec, SearchTemplate
+from qm_specs.placeholders import GoldDslSpec, RollPolicySpec, SearchTemplate
 from qm_specs.serving import ServingSpec
 from qm_specs.snapshot import PublishedServingSpec
 
@@ -30,6 +30,7 @@ SPEC_KINDS: Mapping[str, type[StrictModel]] = MappingProxyType(
         "published_serving": PublishedServingSpec,
         "gold_dsl": GoldDslSpec,
         "search_template": SearchTemplate,
+        "roll_policy": RollPolicySpec,
     }
 )
 

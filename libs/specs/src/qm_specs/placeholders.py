@@ -1,7 +1,9 @@
-"""Placeholder kinds whose bodies later issues fill in: GoldDslSpec (gold-dsl) and SearchTemplate.
+"""Kinds owned by other parts of the platform: GoldDslSpec and SearchTemplate (placeholders that
+later issues fill in) and RollPolicySpec (live ingestion's contract-roll policy).
 
-Both are strict envelopes only: they fix the kind, name, version and references so other specs can
-point at them and validation can check those references. They compute nothing.
+GoldDslSpec and SearchTemplate are strict envelopes only: they fix the kind, name, version and
+references so other specs can point at them and validation can check those references. They
+compute nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,20 @@ class GoldDslSpec(StrictModel):
     description: str = ""
     dsl_version: Literal[1] = 1
     nodes: list[dict[str, Any]] = Field(min_length=1)
+
+
+class RollPolicySpec(StrictModel):
+    """How a continuous live session moves to the next contract (configs/rolls/, ingestion).
+
+    Mirrors the ingestion service's policy so `make validate-configs` checks those files too.
+    """
+
+    kind: Literal["roll_policy"]
+    spec_version: SpecVersion = 2
+    name: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
+    trigger: Literal["on_remap"] = "on_remap"
+    reset_book: bool = True
+    description: str = ""
 
 
 class SearchTemplate(StrictModel):

@@ -14,13 +14,17 @@ from qm_specs.legacy import LegacySpecWarning
 from qm_specs.loader import load_file, spec_files
 from qm_specs.resolve import SpecRegistry, effective_hash, resolved_config
 
+CHAIN_KINDS = frozenset({"instrument", "pipeline", "serving", "experiment"})
+"""The kinds of the spec chain; other kinds under configs/ are validated but not snapshotted."""
+
 
 def render_snapshots(configs: Path) -> dict[str, str]:
-    """Snapshot file name (`<folder>__<stem>.json`) -> JSON text, one per spec file."""
+    """Snapshot file name (`<folder>__<stem>.json`) -> JSON text, one per spec-chain file."""
     files = spec_files([configs])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LegacySpecWarning)
-        docs = {f: load_file(f) for f in files}
+        loaded = [(f, load_file(f)) for f in files]
+    docs = {f: d for f, d in loaded if d.kind in CHAIN_KINDS or d.kind is None}
     bad = [p.render() for d in docs.values() for p in d.problems]
     if bad:
         raise ValueError("cannot snapshot invalid specs: " + "; ".join(bad))
