@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qm_engine import _gold
+from qm_engine import _layout as lay
 from qm_engine.fields import GOLD_NAMES, EngineParams
 from qm_engine.params import validate_params
 
@@ -103,8 +104,6 @@ class GoldState:
 
 def gold_meta(bins: I64, labels: I64) -> I64:
     """Per-bin gold inputs (n, 6) from engine bin meta (n, 12) and labels (n, 7)."""
-    from qm_engine import _layout as lay
-
     return np.stack(
         [
             bins[:, lay.B_SEQ],

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from qm_core.errors import Invalid
-from qm_market.dbn_file import DbnFileSource
 
+from qm_core.errors import Invalid
 from qm_engine.engine import Engine
 from qm_engine.fields import EngineParams
+from qm_market.dbn_file import DbnFileSource
 
 # Book-only replay: level size 1 (every price its own level) is not needed, the book output
 # comes from the order table at exact prices; tick_int only sizes the physics/level arrays.

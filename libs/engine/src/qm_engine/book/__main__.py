@@ -7,7 +7,6 @@ import json
 import sys
 
 from qm_core.errors import QmError
-
 from qm_engine.book import replay_book
 
 

@@ -1,0 +1,218 @@
+"""Content-addressed datasets: bins, silver and gold parquet built from one DBN source.
+
+    ref = build_dataset(source=..., instrument=..., start_ns=..., end_ns=..., lake=...)
+    ds = load_dataset(lake, ref.dataset_id)
+
+The dataset_id is the SHA-256 of the canonical JSON of everything that determines the bytes
+(source file hash, instrument, window, resolved parameters, engine version). Datasets are
+written to a temporary directory and renamed into place, never modified afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from qm_core.errors import Invalid, NotFound
+from qm_core.hashing import canonical_hash
+from qm_engine.dataset._tables import (
+    BINS_SCHEMA,
+    GOLD_SCHEMA,
+    SILVER_SCHEMA,
+    bins_table,
+    gold_table,
+    silver_table,
+)
+from qm_engine.engine import BinBlock, Engine
+from qm_engine.fields import EngineParams
+from qm_engine.gold import GoldState, gold_meta
+from qm_engine.params import resolve_tick_int, validate_params
+from qm_engine.version import ENGINE_VERSION
+from qm_market.dbn_file import DbnFileSource
+from qm_market.instruments import Instrument, load_instrument
+
+FORMAT_VERSION = 1
+FILES = ("bins.parquet", "silver.parquet", "gold.parquet")
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """A built dataset: its id, directory and manifest."""
+
+    dataset_id: str
+    path: Path
+    manifest: dict[str, Any]
+
+    def table(self, name: str) -> pa.Table:
+        """Read one of "bins", "silver", "gold" as an Arrow table."""
+        if f"{name}.parquet" not in FILES:
+            raise NotFound(f"dataset has no table {name!r} (bins, silver, gold)")
+        return pq.read_table(self.path / f"{name}.parquet")
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, streamed."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def dataset_key(
+    source_sha256: str,
+    instrument: Instrument,
+    start_ns: int,
+    end_ns: int,
+    params: EngineParams,
+    tick_int: int,
+) -> dict[str, Any]:
+    """Everything that determines a dataset's bytes (hashed into its id)."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "engine_version": ENGINE_VERSION,
+        "source": {"sha256": source_sha256},
+        "instrument": instrument.model_dump(mode="json"),
+        "window": {"start_ns": start_ns, "end_ns": end_ns},
+        "params": params.to_dict(),
+        "tick_int": tick_int,
+    }
+
+
+def build_dataset(
+    *,
+    source: str | Path,
+    instrument: Instrument | str | Path,
+    start_ns: int,
+    end_ns: int,
+    lake: str | Path,
+    params: EngineParams | None = None,
+) -> DatasetRef:
+    """Build (or find, if already built) the dataset of one instrument over [start_ns, end_ns)."""
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    params = validate_params(params or EngineParams())
+    tick_int = resolve_tick_int(params, inst.tick_int)
+    _check_window(start_ns, end_ns, params)
+    src = DbnFileSource(source, symbol=inst.symbol)
+    key = dataset_key(file_sha256(Path(source)), inst, start_ns, end_ns, params, tick_int)
+    dataset_id = canonical_hash(key)
+    root = Path(lake) / "datasets"
+    final = root / dataset_id
+    if (final / "manifest.json").is_file():
+        return load_dataset(lake, dataset_id)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".tmp-{dataset_id}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        counts = _write_tables(tmp, src, tick_int, params, start_ns, end_ns)
+        if counts["events_in_window"] == 0:
+            raise Invalid(f"empty window: no {inst.symbol} MBO records in [{start_ns}, {end_ns})")
+        manifest = {
+            "dataset_id": dataset_id,
+            "kind": "dataset",
+            "key": key,
+            "counts": counts,
+            "files": list(FILES),
+            "source_file": Path(source).name,
+        }
+        _finish(tmp, manifest)
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return load_dataset(lake, dataset_id)
+
+
+def _check_window(start_ns: int, end_ns: int, params: EngineParams) -> None:
+    width = params.cell_width_ms * 1_000_000
+    if end_ns <= start_ns:
+        raise Invalid(f"empty window: end {end_ns} is not after start {start_ns}")
+    if (end_ns - start_ns) % width:
+        raise Invalid(f"window length is not a multiple of cell_width_ms={params.cell_width_ms}")
+
+
+def _write_tables(
+    out: Path, src: DbnFileSource, tick_int: int, params: EngineParams, start_ns: int, end_ns: int
+) -> dict[str, int]:
+    engine = Engine(
+        tick_int, params, start_ns=start_ns, end_ns=end_ns, order_bits=18, out_capacity=1024
+    )
+    gold = GoldState(params, engine.rows, tick_int)
+    writers = _Writers(out)
+    n_bins = events = 0
+    try:
+        for records in src.iter_records():
+            for block in engine.feed(records):
+                n_bins, events = n_bins + len(block), events + int(block.meta[:, 4].sum())
+                writers.write(block, _gold_of(gold, block))
+            if engine.ended:
+                break
+        for block in engine.finish():
+            n_bins, events = n_bins + len(block), events + int(block.meta[:, 4].sum())
+            writers.write(block, _gold_of(gold, block))
+    finally:
+        writers.close()
+    return {
+        "bins": n_bins,
+        "rows_per_bin": engine.rows,
+        "events_in_window": events,
+        **engine.counters,
+    }
+
+
+def _gold_of(state: GoldState, block: BinBlock) -> Any:
+    meta = gold_meta(block.meta, block.labels)
+    return np.stack(
+        [state.step(meta[b], block.silver_f[b], block.silver_i[b, :, 1]) for b in range(len(block))]
+    )
+
+
+class _Writers:
+    """One parquet writer per table (zstd, fixed options: same input gives same bytes)."""
+
+    def __init__(self, out: Path) -> None:
+        opts: dict[str, Any] = {"compression": "zstd", "write_statistics": True}
+        self.bins = pq.ParquetWriter(out / "bins.parquet", BINS_SCHEMA, **opts)
+        self.silver = pq.ParquetWriter(out / "silver.parquet", SILVER_SCHEMA, **opts)
+        self.gold = pq.ParquetWriter(out / "gold.parquet", GOLD_SCHEMA, **opts)
+
+    def write(self, block: BinBlock, gold: Any) -> None:
+        self.bins.write_table(bins_table(block))
+        self.silver.write_table(silver_table(block))
+        self.gold.write_table(gold_table(block, gold))
+
+    def close(self) -> None:
+        for w in (self.bins, self.silver, self.gold):
+            w.close()
+
+
+def _finish(tmp: Path, manifest: dict[str, Any]) -> None:
+    (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n")
+    sums = {name: file_sha256(tmp / name) for name in (*FILES, "manifest.json")}
+    (tmp / "checksums.json").write_text(json.dumps(sums, sort_keys=True, indent=2) + "\n")
+    for name in (*FILES, "manifest.json", "checksums.json"):
+        (tmp / name).chmod(0o444)
+
+
+def load_dataset(lake: str | Path, dataset_id: str, *, verify: bool = True) -> DatasetRef:
+    """Open a built dataset; with verify, every file must match checksums.json."""
+    path = Path(lake) / "datasets" / dataset_id
+    if not (path / "manifest.json").is_file():
+        raise NotFound(f"dataset {dataset_id} not found under {Path(lake) / 'datasets'}")
+    if verify:
+        sums = json.loads((path / "checksums.json").read_text())
+        for name, digest in sums.items():
+            if file_sha256(path / name) != digest:
+                raise Invalid(f"dataset {dataset_id}: checksum mismatch for {name}")
+    manifest = json.loads((path / "manifest.json").read_text())
+    return DatasetRef(dataset_id, path, manifest)
