@@ -149,3 +149,49 @@ def start_run(qm_redis: Redis, qm_redis_namespace: str) -> Callable[..., Awaitab
         return Run(sup, asyncio.create_task(sup.run()), key, qm_redis, hooks)
 
     return start
+
+
+@pytest.fixture(scope="session")
+async def live_db(qm_postgres_server: str) -> AsyncIterator[str]:
+    """A migrated database with real commits (the worker and the API share it)."""
+    from qm_testing.migrations import upgrade
+    from qm_testing.servers import create_database, drop_database
+
+    url = await create_database(qm_postgres_server, prefix="qm_ingest")
+    await upgrade(INI, url)
+    yield url
+    await drop_database(qm_postgres_server, url)
+
+
+def ingestion_settings(db_url: str, redis_url: str, namespace: str, port: int) -> Any:
+    from qm_ingestion.settings import IngestionSettings
+
+    return IngestionSettings(
+        database_url=db_url,
+        redis_url=redis_url,
+        redis_namespace=namespace,
+        ingestion_gateway_port=port,
+        ingestion_databento_key=KEY,
+        ingestion_rolls_dir=str(ROOT / "configs/rolls"),
+        ingestion_lease_s=2.0,
+        ingestion_poll_s=0.1,
+        ingestion_checkpoint_interval_s=0.2,
+        ingestion_watchdog_margin_s=1.0,
+        ingestion_max_attempts=4,
+        log_json=False,
+    )
+
+
+@pytest.fixture
+def make_settings() -> Callable[..., Any]:
+    """IngestionSettings for a database, Redis, namespace and gateway port."""
+    return ingestion_settings
+
+
+@pytest.fixture
+async def slow_gateway(script: MarketScript) -> AsyncIterator[SimGateway]:
+    """The same script played slowly enough to kill a worker in the middle of it."""
+    gw = SimGateway(script, keys=[KEY], rate=2_000)
+    await gw.start()
+    yield gw
+    await gw.close()
