@@ -1,4 +1,4 @@
-"""API + worker end to end on a real database: lifecycle, faults, counters, stop, rolls, refusals."""
+"""API + worker end to end on a real database: lifecycle, faults, stop, rolls, refusals."""
 
 from __future__ import annotations
 
