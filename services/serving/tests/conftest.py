@@ -59,6 +59,7 @@ def serving_settings(
         serving_pace=50.0,
         serving_synthetic_minutes=0.25,
         log_json=False,
+        serving_warm_up=False,
     )
 
 

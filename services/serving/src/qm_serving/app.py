@@ -23,6 +23,7 @@ from qm_serving.stream.hub import StreamHub
 from qm_serving.stream.router import router as stream_router
 from qm_serving.stream.sources import LiveFeeds
 from qm_serving.stream.tokens import StreamTokens
+from qm_serving.stream.warmup import warm_up
 from qm_serving.versions.router import router as versions_router
 from qm_web.app import create_service_app
 from qm_web.auth import JwksCache, JwtVerifier
@@ -49,6 +50,9 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         app.state.live_feeds = LiveFeeds()
         app.state.ready_checks = [_database_ready]
         stop = asyncio.Event()
+        warming = asyncio.create_task(
+            asyncio.to_thread(warm_up) if settings.serving_warm_up else asyncio.sleep(0)
+        )
         watcher = asyncio.create_task(
             watch_membership_events(
                 app.state.redis, membership.cache, stop, namespace=settings.redis_namespace
@@ -58,6 +62,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
             yield
         finally:
             stop.set()
+            with contextlib.suppress(Exception):
+                await warming
             await app.state.hub.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher

@@ -30,4 +30,6 @@ def workspace_unit(action: str) -> Any:
         async with unit_of_work(request.app.state.sessions, workspace_id=access.workspace_id) as s:
             yield Unit(access=access, session=s)
 
-    return Depends(dependency)
+    # scope="function": commit before the response leaves, so a client that reads right after a
+    # 201 sees its write, and a failed commit is an error response instead of a lost write.
+    return Depends(dependency, scope="function")

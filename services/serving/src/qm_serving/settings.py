@@ -22,3 +22,5 @@ class ServingSettings(WebSettings):
     serving_stream_token_secret: str = ""
     # Synthetic sources: minutes generated per replay (0 = the pipeline's whole capture window).
     serving_synthetic_minutes: float = 0.0
+    # Compile the engine kernels in the background at start-up (off in most tests).
+    serving_warm_up: bool = True

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+NUMPY_TYPES: Mapping[str, str] = {"int8": "i1", "int32": "<i4", "int64": "<i8", "float64": "<f8"}
 ARROW_TYPES: Mapping[str, pa.DataType] = {
     "int8": pa.int8(),
     "int32": pa.int32(),
@@ -37,7 +38,12 @@ def arrow_schema(fields: Sequence[tuple[str, str]]) -> pa.Schema:
 def encode_frame(schema: pa.Schema, columns: Mapping[str, npt.NDArray[Any]]) -> bytes:
     """An Arrow IPC stream (schema, one record batch, end-of-stream) of the declared columns."""
     arrays = [
-        pa.array(np.asarray(columns[f.name], dtype=f.type.to_pandas_dtype()), type=f.type)
+        pa.array(
+            np.asarray(
+                columns[f.name], dtype=NUMPY_TYPES[str(f.type).replace("double", "float64")]
+            ),
+            type=f.type,
+        )
         for f in schema
     ]
     batch = pa.RecordBatch.from_arrays(arrays, schema=schema)

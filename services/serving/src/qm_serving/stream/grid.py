@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from qm_engine import fields as ef
 from qm_engine.engine import BinBlock, Engine
+from qm_engine.gold import GOLD_COLUMNS, GoldState, gold_meta
 from qm_serving.compute.frames import encode_frame, header_prefix
 
 _FLOAT_NAMES = tuple(f.name for f in ef.SILVER_FIELDS if f.dtype == "float64")
@@ -68,6 +69,15 @@ def silver_columns(block: BinBlock, j: int) -> Columns:
     return cols
 
 
+def gold_columns(gold: GoldState, block: BinBlock, meta: npt.NDArray[np.int64], j: int) -> Columns:
+    """Gold columns of bin j from the engine's incremental kernel (call in bin order)."""
+    rows = gold.step(meta[j], block.silver_f[j], block.silver_i[j, :, 1])
+    produced = ef.produced_fields()
+    return {
+        name: rows[:, idx].astype(produced[name].dtype) for idx, name in enumerate(GOLD_COLUMNS)
+    }
+
+
 def bin_meta(block: BinBlock, j: int, price_scale: float) -> dict[str, Any]:
     """Per-bin header values: ints as ints (the header makes the big ones strings)."""
     raw = [int(v) for v in block.meta[j]]
@@ -82,7 +92,9 @@ def bin_meta(block: BinBlock, j: int, price_scale: float) -> dict[str, Any]:
 class GridComputer:
     """Feeds record batches to the engine, adds gold bin by bin, encodes each closed bin."""
 
-    def __init__(self, engine: Engine, gold: Any, schema: pa.Schema, price_scale: float) -> None:
+    def __init__(
+        self, engine: Engine, gold: GoldState | None, schema: pa.Schema, price_scale: float
+    ) -> None:
         self.engine = engine
         self.gold = gold
         self.schema = schema
@@ -90,10 +102,11 @@ class GridComputer:
 
     def _encode(self, blocks: list[BinBlock]) -> Iterator[EncodedBin]:
         for block in blocks:
+            gmeta = gold_meta(block.meta, block.labels) if self.gold is not None else None
             for j in range(len(block)):
                 cols = silver_columns(block, j)
-                if self.gold is not None:
-                    cols.update(self.gold.step(cols))
+                if self.gold is not None and gmeta is not None:
+                    cols.update(gold_columns(self.gold, block, gmeta, j))
                 meta = bin_meta(block, j, self.price_scale)
                 yield EncodedBin(
                     bin_seq=meta["bin_seq"],

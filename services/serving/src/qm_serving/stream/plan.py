@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qm_core.errors import Unavailable
 from qm_engine.engine import Engine
 from qm_engine.fields import EngineParams
+from qm_engine.gold import GoldState
 from qm_engine.params import resolve_tick_int
 from qm_serving.compute.frames import arrow_schema
 from qm_serving.stream.grid import GridComputer
@@ -38,21 +37,21 @@ def engine_params(snapshot: RuntimeSnapshot) -> EngineParams:
 
 def make_engine(snapshot: RuntimeSnapshot, start_ns: int, end_ns: int | None) -> Engine:
     """A fresh engine for the snapshot's instrument, binning from `start_ns`."""
-    params = engine_params(snapshot)
-    tick_int = resolve_tick_int(params, round(snapshot.instrument.tick_size / PRICE_SCALE))
-    return Engine(tick_int, params, start_ns=start_ns, end_ns=end_ns)
+    return Engine(tick_int_of(snapshot), engine_params(snapshot), start_ns=start_ns, end_ns=end_ns)
 
 
-def gold_stepper(snapshot: RuntimeSnapshot) -> Any:
-    """The engine's incremental gold kernel for this snapshot (None for silver-only models)."""
+def tick_int_of(snapshot: RuntimeSnapshot) -> int:
+    """The engine's price level size in 1e-9 units (instrument tick, or the bucket override)."""
+    instrument_tick = round(snapshot.instrument.tick_size / PRICE_SCALE)
+    return resolve_tick_int(engine_params(snapshot), instrument_tick)
+
+
+def gold_state(snapshot: RuntimeSnapshot) -> GoldState | None:
+    """The incremental gold kernel of the snapshot (None when the stream carries no gold)."""
     if "gold" not in snapshot.serving.stages:
         return None
-    try:
-        gold = importlib.import_module("qm_engine.gold")
-    except ImportError as exc:
-        raise Unavailable("the engine's gold kernel is not installed") from exc
     params = engine_params(snapshot)
-    return gold.GoldStepper(params, rows=2 * params.grid_radius_ticks + 1)
+    return GoldState(params, 2 * params.grid_radius_ticks + 1, tick_int_of(snapshot))
 
 
 def computer_factory(
@@ -64,7 +63,7 @@ def computer_factory(
     def build() -> GridComputer:
         return GridComputer(
             make_engine(snapshot, start_ns, end_ns),
-            gold_stepper(snapshot),
+            gold_state(snapshot),
             arrow_schema(fields),
             PRICE_SCALE,
         )

@@ -1,0 +1,138 @@
+"""Stream fixtures: the serving app under uvicorn on a free loopback port, on its own database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+import yaml
+from fastapi import FastAPI
+
+from qm_serving.app import create_app
+from qm_serving.settings import ServingSettings
+from qm_serving.stream.warmup import warm_up
+from qm_testing import TestIssuer
+from qm_testing.migrations import upgrade
+from qm_testing.servers import create_database, drop_database
+from qm_testing.tenancy import StaticLimits, StaticMembership
+from qm_web.rbac import Role
+
+INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+CONFIGS = Path(__file__).resolve().parents[4] / "configs"
+
+
+@dataclass
+class LiveServer:
+    """A running serving app and the stand-ins it uses for tenancy."""
+
+    app: FastAPI
+    http: httpx.AsyncClient
+    ws_url: str
+    membership: StaticMembership
+    limits: StaticLimits
+    issuer: TestIssuer
+
+    def workspace(self, **members: str) -> uuid.UUID:
+        ws = uuid.uuid4()
+        for user, role in members.items():
+            self.membership.grant(ws, user, Role.parse(role))
+        return ws
+
+    def headers(self, user: str, ws: uuid.UUID) -> dict[str, str]:
+        return self.issuer.as_principal(user, workspace_id=ws)
+
+
+@pytest.fixture(scope="session")
+async def warm_kernels() -> None:
+    """Compile the numba kernels once per run, outside any test's time budget."""
+    await asyncio.to_thread(warm_up)
+
+
+@pytest.fixture(scope="module")
+async def stream_db(qm_postgres_server: str) -> AsyncIterator[str]:
+    """A database with real commits (producers read it from their own sessions)."""
+    url = await create_database(qm_postgres_server, prefix="qm_stream")
+    await upgrade(INI, url)
+    yield url
+    await drop_database(qm_postgres_server, url)
+
+
+async def _serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, ws="websockets-sansio", log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):  # uvicorn exposes no start event, only a flag
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, task, int(port)
+
+
+@pytest.fixture(scope="module")
+async def live(
+    stream_db: str, qm_redis_url: str, qm_issuer: TestIssuer, warm_kernels: None
+) -> AsyncIterator[LiveServer]:
+    settings = ServingSettings(
+        database_url=stream_db,
+        redis_url=qm_redis_url,
+        redis_namespace=f"test-{uuid.uuid4().hex[:12]}:",
+        service_token="test-service-token",
+        serving_configs_dir=str(CONFIGS),
+        serving_pace=10.0,
+        serving_synthetic_minutes=0.25,
+        serving_queue_frames=16,
+        serving_warm_up=False,
+        log_json=False,
+    )
+    app = create_app(settings)
+    server, task, port = await _serve(app)
+    membership, limits = StaticMembership(), StaticLimits()
+    app.state.membership, app.state.limits = membership, limits
+    qm_issuer.trust(app)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        yield LiveServer(
+            app, http, f"ws://127.0.0.1:{port}/v1/stream", membership, limits, qm_issuer
+        )
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+def publish(live: LiveServer) -> Callable[..., Any]:
+    """Register a configs/ serving spec in `ws` and point `alias` at it; returns the serving id."""
+
+    def spec(path: Path) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(
+            json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str)
+        )
+        return data
+
+    async def go(ws: uuid.UUID, user: str, serving: str = "qmdemo_vp", alias: str = "demo") -> str:
+        body = spec(CONFIGS / "serving" / f"{serving}.yaml")
+        pipeline = spec(CONFIGS / "pipeline" / f"{body['pipeline']}.yaml")
+        headers = live.headers(user, ws)
+        response = await live.http.post(
+            "/v1/serving/versions", json={"serving": body, "pipeline": pipeline}, headers=headers
+        )
+        assert response.status_code in (200, 201), response.text
+        serving_id: str = response.json()["serving_id"]
+        moved = await live.http.post(
+            f"/v1/serving/aliases/{alias}/activate",
+            json={"serving_id": serving_id, "reason": "stream test"},
+            headers=headers,
+        )
+        assert moved.status_code in (200, 409), moved.text
+        return serving_id
+
+    return go
