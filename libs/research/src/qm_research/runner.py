@@ -207,6 +207,12 @@ def _run_serial(
 _EVENT: Any = None
 
 
+def _default_start_method() -> str:
+    # fork: workers inherit the imported packages and compiled kernels instead of re-importing
+    # numpy/sklearn/numba (seconds each); children only run `_worker`, never the caller's loop
+    return "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+
+
 def _init_worker(event: Any) -> None:
     global _EVENT
     _EVENT = event
@@ -224,8 +230,9 @@ def _run_parallel(
     cancelled: Callable[[], bool],
     audit: bool,
     workers: int,
+    start_method: str | None,
 ) -> bool:
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context(start_method or _default_start_method())
     event = ctx.Event()
     pending = list(reversed(runs))
     inflight: dict[Future[RunResult], RunSpec] = {}
@@ -277,6 +284,7 @@ def run_experiment(
     oos_fraction: float = 0.3,
     audit: bool = True,
     heartbeat_s: float = 5.0,
+    start_method: str | None = None,
 ) -> ExperimentOutcome:
     """Run every spec of the sweep; artifacts of finished runs are written whatever happens."""
     runs = expand(
@@ -296,7 +304,7 @@ def run_experiment(
         if workers <= 1:
             cancelled = _run_serial(runs, data, tr, is_cancelled, audit)
         else:
-            cancelled = _run_parallel(runs, data, tr, is_cancelled, audit, workers)
+            cancelled = _run_parallel(runs, data, tr, is_cancelled, audit, workers, start_method)
     finally:
         artifacts = _finish(out_dir, runs, tr.results, cancelled)
     spec_hash = runs[0].spec_hash if runs else ""
