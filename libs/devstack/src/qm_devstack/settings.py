@@ -19,3 +19,5 @@ class DevstackSettings(QmSettings):
     devstack_echo_logs: bool = False
     # Random free ports for every process (tests running beside a developer's `make run`).
     devstack_free_ports: bool = False
+    # Comma list of services to start (empty: the whole stack table).
+    devstack_services: str = ""

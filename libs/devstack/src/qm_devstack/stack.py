@@ -7,7 +7,8 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,7 +52,7 @@ class StackConfig:
 
 
 @contextmanager
-def _no_grant(_admin_url: str, _service: str) -> Iterator[None]:
+def _no_grant(_admin_url: str, _services: Sequence[str]) -> Iterator[None]:
     yield
 
 
@@ -97,12 +98,13 @@ class Stack:
             self._say(f"postgres {self.database_url} and redis {self.redis_url} ready")
             self._pick_ports()
             urls = {s.name: self._service_database(s) for s in self.config.services}
-            for service in self.config.services:
-                self.migrate(service, urls[service.name])
-                self._say(f"{service.name}: migrations applied")
+            self._migrate_all(urls)
             for service in self.config.services:
                 self._start_service(service, urls[service.name])
-                self._say(f"{service.name}: healthy on :{self.ports[service.name]}, workers up")
+            # Started together, waited for together: imports dominate start-up time.
+            for service in self.config.services:
+                self.supervisor.wait_ready(service.name)
+                self._say(f"{service.name}: healthy on :{self.ports[service.name]}")
             self._start_gateway()
             self._say(f"gateway: ready on :{self.gateway_port}")
         except BaseException:
@@ -122,20 +124,26 @@ class Stack:
         """Apply every service's migrations (embedded Postgres only while it runs), then stop."""
         try:
             self._start_stores(redis=False)
-            for service in self.config.services:
-                self.migrate(service, self._service_database(service))
+            self._migrate_all({s.name: self._service_database(s) for s in self.config.services})
         finally:
             self.stop()
 
+    def _migrate_all(self, urls: dict[str, str]) -> None:
+        # Schemas are independent, so the services' migrations run side by side.
+        grant = migration_grant if self.config.service_roles else _no_grant
+        with grant(self.database_url, list(urls)), ThreadPoolExecutor(max_workers=4) as pool:
+            jobs = [pool.submit(self.migrate, s, urls[s.name]) for s in self.config.services]
+            for job in jobs:
+                job.result()
+        self._say(f"migrations applied: {', '.join(urls)}")
+
     def migrate(self, service: ServiceEntry, database_url: str) -> None:
-        """`alembic upgrade head` for one service, from the repository root."""
+        """`alembic upgrade head` for one service, from the repository root (no grants)."""
         argv = [sys.executable, "-m", "alembic", "-c", service.alembic_ini, "upgrade", "head"]
         env = {**os.environ, **self.service_env(), "QM_DATABASE_URL": database_url}
-        grant = migration_grant if self.config.service_roles else _no_grant
-        with grant(self.database_url, service.name):
-            done = subprocess.run(  # noqa: S603 - fixed argv
-                argv, cwd=self.root, env=env, capture_output=True, text=True, check=False
-            )
+        done = subprocess.run(  # noqa: S603 - fixed argv
+            argv, cwd=self.root, env=env, capture_output=True, text=True, check=False
+        )
         if done.returncode != 0:
             raise RuntimeError(f"migrations of {service.name} failed:\n{done.stderr[-4000:]}")
 
@@ -188,9 +196,10 @@ class Stack:
         api = [sys.executable, "-m", "uvicorn", service.api, "--factory"]
         api += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
         health = f"http://127.0.0.1:{port}/healthz"
-        self.supervisor.start(
-            ProcessSpec(service.name, api, env, ready=lambda: http_ok(health), ready_timeout=90)
+        ready = ProcessSpec(
+            service.name, api, env, ready=lambda: http_ok(health), ready_timeout=180
         )
+        self.supervisor.start(ready, wait=False)
         if service.relay:
             relay = [sys.executable, "-m", "qm_events.relay", "--schema", service.schema]
             self.supervisor.start(ProcessSpec(f"{service.name}-relay", relay, env))

@@ -38,6 +38,19 @@ SERVICES: tuple[ServiceEntry, ...] = (
         api="qm_tenancy.app:create_app",
         workers=(("consumer", ("qm_tenancy.consumer",)),),
     ),
+    ServiceEntry(
+        name="ingestion",
+        port=8102,
+        api="qm_ingestion.app:create_app",
+        workers=(("worker", ("qm_ingestion.worker",)),),
+    ),
+    ServiceEntry(
+        name="jobs",
+        port=8104,
+        api="qm_jobs.app:create_app",
+        workers=(("worker", ("qm_jobs.worker",)),),
+    ),
+    ServiceEntry(name="serving", port=8106, api="qm_serving.app:create_app"),
 )
 
 
@@ -47,3 +60,14 @@ def service_named(name: str, services: tuple[ServiceEntry, ...] = SERVICES) -> S
         if entry.name == name:
             return entry
     raise KeyError(name)
+
+
+def select(names: str, services: tuple[ServiceEntry, ...] = SERVICES) -> tuple[ServiceEntry, ...]:
+    """The entries named in a comma list ("" = all), always with tenancy (it issues tokens)."""
+    wanted = {name.strip() for name in names.split(",") if name.strip()}
+    if not wanted:
+        return services
+    unknown = wanted - {entry.name for entry in services}
+    if unknown:
+        raise KeyError(f"not in the stack table: {', '.join(sorted(unknown))}")
+    return tuple(e for e in services if e.name in wanted or e.name == "tenancy")

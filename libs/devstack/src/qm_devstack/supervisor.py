@@ -46,10 +46,11 @@ class Supervisor:
         self.cwd = cwd
         self.echo = echo
         self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self._specs: dict[str, ProcessSpec] = {}
         self._pumps: list[threading.Thread] = []
 
-    def start(self, spec: ProcessSpec) -> subprocess.Popen[bytes]:
-        """Start `spec` in a new process group and block until it is ready (or fail)."""
+    def start(self, spec: ProcessSpec, *, wait: bool = True) -> subprocess.Popen[bytes]:
+        """Start `spec` in a new session; unless wait=False, block until it is ready (or fail)."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         child = subprocess.Popen(  # noqa: S603 - argv comes from the stack table
             list(spec.argv),
@@ -62,15 +63,23 @@ class Supervisor:
             preexec_fn=_die_with_parent,
         )
         self.children[spec.name] = child
+        self._specs[spec.name] = spec
         self._pump(spec.name, child)
-        if spec.ready is not None:
-            wait_until(
-                spec.ready,
-                what=f"{spec.name} (log: {self.log_path(spec.name)})",
-                timeout=spec.ready_timeout,
-                alive=lambda: child.poll() is None,
-            )
+        if wait:
+            self.wait_ready(spec.name)
         return child
+
+    def wait_ready(self, name: str) -> None:
+        """Block until child `name` passes its readiness check; fail early if it exits."""
+        spec, child = self._specs[name], self.children[name]
+        if spec.ready is None:
+            return
+        wait_until(
+            spec.ready,
+            what=f"{name} (log: {self.log_path(name)})",
+            timeout=spec.ready_timeout,
+            alive=lambda: child.poll() is None,
+        )
 
     def log_path(self, name: str) -> Path:
         """Where the combined stdout/stderr of child `name` is written."""
@@ -96,6 +105,7 @@ class Supervisor:
         for pump in self._pumps:
             pump.join(timeout=2.0)
         self.children.clear()
+        self._specs.clear()
         self._pumps.clear()
 
     def _pump(self, name: str, child: subprocess.Popen[bytes]) -> None:
