@@ -13,6 +13,8 @@ import httpx
 import pytest
 from e2e_tokens import SigningKey, auth, bad_tokens, claims, sign
 from joserfc.jwk import RSAKey
+from websockets.sync.client import connect
+from websockets.sync.server import serve
 
 from qm_devstack.envoy import envoy_spec
 from qm_devstack.gateway import GatewaySettings
@@ -63,8 +65,11 @@ def gateway(key: SigningKey, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), _echo_handler({"keys": [public]}))
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     port = upstream.server_address[1]
+    stream = serve(lambda ws: ws.send(ws.request.path if ws.request else ""), "127.0.0.1", 0)
+    threading.Thread(target=stream.serve_forever, daemon=True).start()
+    ws_port = stream.socket.getsockname()[1]
     settings = GatewaySettings(
-        upstreams={"tenancy": ("127.0.0.1", port)},
+        upstreams={"tenancy": ("127.0.0.1", port), "serving": ("127.0.0.1", ws_port)},
         gateway_port=free_port(),
         admin_port=free_port(),
         jwks_uri=f"http://127.0.0.1:{port}/.well-known/jwks.json",
@@ -78,6 +83,7 @@ def gateway(key: SigningKey, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         supervisor.stop_all()
         upstream.shutdown()
         upstream.server_close()
+        stream.shutdown()
 
 
 @pytest.fixture
@@ -173,3 +179,20 @@ def test_path_tricks_do_not_skip_the_token_check(client: httpx.Client) -> None:
         assert reply.status_code != 200
     escaped = client.get("/v1/auth/dev/token%2F..%2F..%2Fworkspaces")
     assert escaped.status_code != 200
+
+
+def test_only_the_websocket_upgrade_of_the_stream_skips_the_jwt_check(
+    gateway: str, client: httpx.Client
+) -> None:
+    # The serving stub is a real WebSocket server that sends back the path it was opened with.
+    url = gateway.replace("http://", "ws://") + "/v1/stream?serving=prod&token=qmst1.x"
+    with connect(url, open_timeout=10) as socket:
+        assert socket.recv(timeout=10) == "/v1/stream?serving=prod&token=qmst1.x"
+    assert client.get("/v1/stream", params={"token": "qmst1.x"}).status_code == 401
+    assert client.post("/v1/stream/tokens", json={}).status_code == 401
+
+
+def test_health_is_answered_by_the_gateway_itself(client: httpx.Client) -> None:
+    reply = client.get("/healthz")
+    assert reply.status_code == 200
+    assert reply.text == "ok"

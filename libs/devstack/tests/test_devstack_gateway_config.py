@@ -101,9 +101,15 @@ def test_the_last_route_is_a_404_for_everything_unknown() -> None:
 def test_every_v1_path_needs_a_verified_token_except_the_dev_token_route() -> None:
     jwt = _jwt(yaml.safe_load(render(target_settings("local"))))
     rules = jwt["rules"]
-    open_paths = [r["match"] for r in rules if "requires" not in r]
-    assert open_paths == [{"path": "/v1/auth/dev/token"}, {"path": "/.well-known/jwks.json"}]
-    assert {"match": {"prefix": "/v1/"}, "requires": {"provider_name": "qmachina"}} in rules
+    open_rules = [r["match"] for r in rules if "requires" not in r]
+    assert open_rules[:2] == [{"path": "/v1/auth/dev/token"}, {"path": "/.well-known/jwks.json"}]
+    # Only a WebSocket upgrade of /v1/stream is exempt (serving checks its own stream token).
+    upgrade = [{"name": "upgrade", "string_match": {"exact": "websocket", "ignore_case": True}}]
+    assert open_rules[2:] == [{"path": "/v1/stream", "headers": upgrade}]
+    assert rules[len(open_rules)] == {
+        "match": {"prefix": "/v1/"},
+        "requires": {"provider_name": "qmachina"},
+    }
     provider = jwt["providers"]["qmachina"]
     assert provider["require_expiration"] is True
     assert provider["forward"] is True
@@ -133,7 +139,7 @@ def test_identity_headers_from_clients_are_stripped() -> None:
 def test_stream_routes_have_no_deadline_and_only_the_stream_upgrades_to_websocket() -> None:
     config = yaml.safe_load(render(GatewaySettings(upstreams=dict.fromkeys(SEVEN, ("h", 1)))))
     by_match = {str(r["match"]): r for r in _routes(config)}
-    stream = by_match[str({"path_separated_prefix": "/v1/stream"})]["route"]
+    stream = by_match[str({"path": "/v1/stream"})]["route"]
     assert stream["timeout"] == "0s"
     assert stream["upgrade_configs"] == [{"upgrade_type": "websocket", "enabled": True}]
     sse = next(r for r in _routes(config) if "safe_regex" in r["match"])
@@ -147,6 +153,11 @@ def test_the_route_table_names_only_the_seven_services() -> None:
     table = yaml.safe_load((ROOT / "gateway" / "routes.yaml").read_text())
     assert {entry["service"] for entry in table["routes"]} == SEVEN
     keys = [
-        entry.get("prefix") or entry.get("path") or entry.get("regex") for entry in table["routes"]
+        (entry.get("prefix"), entry.get("path"), entry.get("regex")) for entry in table["routes"]
     ]
     assert len(keys) == len(set(keys))
+    assert {entry.get("auth", "jwt") for entry in table["routes"]} <= {
+        "jwt",
+        "none",
+        "stream-token",
+    }

@@ -74,6 +74,8 @@ def render(settings: GatewaySettings, root: Path | None = None) -> str:
     route_config = hcm["typed_config"]["route_config"]
     route_config["request_headers_to_remove"] = list(table["strip_request_headers"])
     route_config["virtual_hosts"][0]["routes"] = _routes(table["routes"], settings.upstreams)
+    jwt = hcm["typed_config"]["http_filters"][0]["typed_config"]
+    jwt["rules"] = _exemptions(table["routes"]) + jwt["rules"]
     config["static_resources"]["clusters"] = _clusters(settings)
     header = (
         "# GENERATED from gateway/envoy.yaml.tmpl + gateway/routes.yaml by qm_devstack.gateway\n"
@@ -87,6 +89,22 @@ def _routes(entries: list[dict[str, Any]], upstreams: Mapping[str, tuple[str, in
     routes += [_route(entry) for entry in entries if entry["service"] in upstreams]
     routes.append({"match": {"prefix": "/"}, "direct_response": _reply(404, "no route")})
     return routes
+
+
+def _exemptions(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """JWT rules without `requires` for public paths and stream-token WebSocket upgrades."""
+    rules: list[dict[str, Any]] = []
+    for entry in entries:
+        auth = entry.get("auth", "jwt")
+        if auth == "none":
+            rules.append({"match": {"path": entry["path"]}})
+        elif auth == "stream-token":
+            upgrade = {"exact": "websocket", "ignore_case": True}
+            header = {"name": "upgrade", "string_match": upgrade}
+            rules.append({"match": {"path": entry["path"], "headers": [header]}})
+        elif auth != "jwt":
+            raise ValueError(f"unknown auth {auth!r} in routes.yaml")
+    return rules
 
 
 def _route(entry: dict[str, Any]) -> dict[str, Any]:
