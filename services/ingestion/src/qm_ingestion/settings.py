@@ -10,7 +10,9 @@ class IngestionSettings(WebSettings):
 
     ingestion_gateway_host: str = "127.0.0.1"
     ingestion_gateway_port: int = 13000
-    ingestion_databento_key: str = ""
+    # The local simulator's key (`python -m qm_market.lsg_sim serve` accepts it by default);
+    # real deployments set QM_INGESTION_DATABENTO_KEY from a secret.
+    ingestion_databento_key: str = "db-qmachina-local-simulator-key00"
     ingestion_rolls_dir: str = "configs/rolls"
     ingestion_lease_s: float = 10.0
     ingestion_poll_s: float = 0.5

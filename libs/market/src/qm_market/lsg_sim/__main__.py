@@ -12,6 +12,9 @@ from qm_market.lsg_sim.control import send, serve_control
 from qm_market.lsg_sim.script import MarketScript, roll_script, synthetic_script
 from qm_market.lsg_sim.server import SimGateway
 
+# Not a secret: the key the local stack's ingestion worker uses by default (IngestionSettings).
+LOCAL_KEY = "db-qmachina-local-simulator-key00"
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m qm_market.lsg_sim")
@@ -24,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         "--key",
         action="append",
         default=[],
-        help="accepted API key (repeatable; default: $QM_INGESTION_DATABENTO_KEY)",
+        help="accepted API key (repeatable; default: $QM_INGESTION_DATABENTO_KEY or the local key)",
     )
     s.add_argument("--instrument", default="configs/instruments/ESZ6.yaml")
     s.add_argument("--day", default="2026-11-02")
@@ -63,9 +66,7 @@ def _script(args: argparse.Namespace) -> MarketScript:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    keys = args.key or [os.environ.get("QM_INGESTION_DATABENTO_KEY", "")]
-    if not any(keys):
-        raise SystemExit("no API key: pass --key or set QM_INGESTION_DATABENTO_KEY")
+    keys = args.key or [os.environ.get("QM_INGESTION_DATABENTO_KEY", LOCAL_KEY)]
     script = _script(args)
     gw = SimGateway(script, keys=keys, rate=args.rate, host=args.host, port=args.port)
     port = await gw.start()

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from qm_ingestion.runtime.supervisor import LiveSupervisor
 
 MBO_BYTES = MBO_DTYPE.itemsize
+COALESCE_S = 0.002
 FATAL_ERRORS = frozenset(
     {
         dbn.ErrorCode.AUTH_FAILED,
@@ -38,6 +39,7 @@ class Intake:
         self._inbox: deque[tuple[int, Any]] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
+        self._signalled = False
         self._lock = asyncio.Lock()
         self._pump: asyncio.Task[None] | None = None
 
@@ -50,7 +52,9 @@ class Intake:
         """databento callback (its loop thread): queue and wake the drain."""
         self.last_rx = time.monotonic()
         self._inbox.append((time.time_ns(), record))
-        if self._loop is not None and not self._wake.is_set():
+        # one wake-up per drain cycle, not per record: the self-pipe is the expensive part
+        if self._loop is not None and not self._signalled:
+            self._signalled = True
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def close(self) -> None:
@@ -63,7 +67,9 @@ class Intake:
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
+            await asyncio.sleep(COALESCE_S)  # let a burst accumulate into one batch
             self._wake.clear()
+            self._signalled = False
             await self.drain()
 
     async def drain(self) -> None:
