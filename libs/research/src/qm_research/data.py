@@ -112,8 +112,8 @@ def _walk(obj: Any) -> Iterator[tuple[str, Any]]:
 
 
 def manifest_value(manifest: dict[str, Any], key: str) -> Any:
-    """The first value stored under `key` anywhere in the manifest, or None."""
-    return next((v for k, v in _walk(manifest) if k == key), None)
+    """The first non-null value stored under `key` anywhere in the manifest, or None."""
+    return next((v for k, v in _walk(manifest) if k == key and v is not None), None)
 
 
 def load_market_data(
