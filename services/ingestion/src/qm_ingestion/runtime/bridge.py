@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -189,3 +190,43 @@ class LiveStreamSource:
 
     def __aiter__(self) -> AsyncIterator[MarketBatch]:
         return self.batches()
+
+
+class LiveSessionFeed:
+    """serving's `LiveSource` over one session's stream: MBO arrays, unpaced, until `stop`.
+
+    A roll needs no extra signal here: the new contract's records start with a Clear, so a book
+    fed from these arrays resets at the switch (`rolls` counts the switches seen).
+    """
+
+    def __init__(self, redis: Redis, key: str, *, start_ns: int = 0, after: str = "0-0") -> None:
+        self.redis, self._key, self._start_ns = redis, key, start_ns
+        self.reader = LiveStreamSource(redis, key, after=after, block_ms=200)
+        self.rolls = 0
+
+    @property
+    def key(self) -> str:
+        """The Redis stream key (also the feed's identity)."""
+        return self._key
+
+    @property
+    def start_ns(self) -> int:
+        """The session's replay start (0 when it started live)."""
+        return self._start_ns
+
+    async def batches(self, stop: asyncio.Event) -> AsyncIterator[MboArray]:
+        """Record arrays in arrival order until `stop` is set or the session ends."""
+        while not stop.is_set():
+            reply = await self.redis.xread(
+                {self._key: self.reader.position}, count=64, block=self.reader.block_ms
+            )
+            for _key, entries in reply or []:
+                for entry_id, fields in entries:
+                    self.reader.position = entry_id.decode()
+                    kind = fields[b"kind"]
+                    if kind == b"end":
+                        return
+                    if kind == b"roll":
+                        self.rolls += 1
+                    elif fields[b"records"]:
+                        yield np.frombuffer(fields[b"records"], dtype=MBO_DTYPE)
