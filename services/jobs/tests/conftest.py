@@ -4,6 +4,7 @@ uvicorn (SSE needs a real socket), a tiny synthetic lake, worker processes, iden
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -76,6 +77,8 @@ def jobs_settings(
         jobs_artifacts_dir=tmp_path_factory.mktemp("artifacts"),
         jobs_sse_keepalive_s=0.6,
         jobs_sse_poll_s=0.3,
+        jobs_stale_after_s=3,
+        jobs_reaper_interval_s=0.5,
         log_json=False,
     )
 
@@ -187,15 +190,17 @@ def poll() -> Callable[..., Awaitable[dict[str, Any]]]:
 class WorkerProcess:
     """`python -m qm_jobs.worker` as a child process."""
 
-    def __init__(self, settings: JobsSettings, **overrides: Any) -> None:
+    def __init__(self, settings: JobsSettings, log: Path, **overrides: Any) -> None:
         env = {**os.environ, **_env(settings), **{k: str(v) for k, v in overrides.items()}}
         env["PYTHONPATH"] = os.pathsep.join([str(HERE / "support"), env.get("PYTHONPATH", "")])
+        # A file, not a pipe: an unread pipe fills up and blocks the worker's event loop.
+        self.log = log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "qm_jobs.worker"],
             env=env,
             cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def kill(self) -> None:
@@ -211,8 +216,7 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc.stderr is not None:
-            self.proc.stderr.close()
+        self.log.close()
 
 
 def _env(settings: JobsSettings) -> dict[str, str]:
@@ -234,12 +238,15 @@ def _env(settings: JobsSettings) -> dict[str, str]:
 
 
 @pytest.fixture
-def start_worker(jobs_settings: JobsSettings) -> Iterator[Callable[..., WorkerProcess]]:
+def start_worker(
+    jobs_settings: JobsSettings, tmp_path: Path
+) -> Iterator[Callable[..., WorkerProcess]]:
     """Start worker processes for one test; all are stopped afterwards."""
     started: list[WorkerProcess] = []
 
     def start(**overrides: Any) -> WorkerProcess:
-        worker = WorkerProcess(jobs_settings, **overrides)
+        log = tmp_path / f"worker-{len(started)}.log"
+        worker = WorkerProcess(jobs_settings, log, **overrides)
         started.append(worker)
         return worker
 
@@ -248,9 +255,74 @@ def start_worker(jobs_settings: JobsSettings) -> Iterator[Callable[..., WorkerPr
         worker.stop()
 
 
-@pytest.fixture(scope="module")
-def shared_worker(jobs_settings: JobsSettings) -> Iterator[WorkerProcess]:
-    """One worker (2 jobs at once) shared by a module's tests, to pay its warm-up once."""
-    worker = WorkerProcess(jobs_settings, QM_JOBS_WORKER_CONCURRENCY=2)
+@pytest.fixture(scope="session")
+def shared_worker(
+    jobs_settings: JobsSettings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
+    """One worker (2 jobs at once) shared by the worker tests, to pay its warm-up once."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    worker = WorkerProcess(jobs_settings, log, QM_JOBS_WORKER_CONCURRENCY=2)
     yield worker
     worker.stop()
+
+
+@dataclass
+class Frame:
+    """One SSE message (`comment` for keep-alive lines)."""
+
+    id: int | None = None
+    event: str | None = None
+    data: str = ""
+    comment: str | None = None
+
+
+def _parse(lines: list[str]) -> Frame:
+    frame = Frame()
+    for line in lines:
+        field, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if field == "":
+            frame.comment = value
+        elif field == "id":
+            frame.id = int(value)
+        elif field == "event":
+            frame.event = value
+        elif field == "data":
+            frame.data += value
+    return frame
+
+
+async def read_sse(
+    http: httpx.AsyncClient,
+    path: str,
+    headers: Headers,
+    *,
+    last_event_id: int | None = None,
+    stop_after: int | None = None,
+    seconds: float = 90.0,
+) -> list[Frame]:
+    """Frames of an SSE stream until it ends, `stop_after` id'd frames arrive, or `seconds`."""
+    if last_event_id is not None:
+        headers = {**headers, "Last-Event-ID": str(last_event_id)}
+    frames: list[Frame] = []
+    with contextlib.suppress(asyncio.TimeoutError):
+        async with asyncio.timeout(seconds):
+            async with http.stream("GET", path, headers=headers) as response:
+                assert response.status_code == 200, await response.aread()
+                assert response.headers["content-type"].startswith("text/event-stream")
+                pending: list[str] = []
+                async for line in response.aiter_lines():
+                    if line:
+                        pending.append(line)
+                        continue
+                    if pending:
+                        frames.append(_parse(pending))
+                        pending = []
+                    if stop_after is not None and len([f for f in frames if f.id]) >= stop_after:
+                        break
+    return frames
+
+
+@pytest.fixture
+def sse() -> Callable[..., Awaitable[list[Frame]]]:
+    return read_sse

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 
@@ -89,7 +91,10 @@ async def test_submit_by_reference_queues_job_with_first_event_and_audit(
         ),
         ({"spec": {"kind": "serving", "name": "x"}}, "experiment"),
         ({"spec_ref": "no_such_experiment"}, "no_such_experiment"),
-        ({"spec_ref": "qmdemo_flow_sweep"}, "scoring"),
+        (
+            {"spec": {**MINIMAL, "eval": {"cooldown_bins": [1, 2]}, "budget": {"max_runs": 1}}},
+            "max_runs",
+        ),
         ({"spec_ref": "derivative_baseline_sweep", "datasets": ["not-in-lake"]}, "not-in-lake"),
     ],
 )
@@ -217,3 +222,21 @@ async def test_list_filters_and_paginates_newest_first(http, member, submit):
     assert [j["job_id"] for j in canceled["items"]] == [ids[0]]
     bad = await http.get(QUEUED, params={"status": "exploded"}, headers=editor)
     assert bad.status_code == 422
+
+
+async def test_event_stream_keeps_alive_and_pushes_a_cancel_live(http, member, submit, sse):
+    ws = uuid.uuid4()
+    editor = member(ws, "editor")
+    job_id = (await submit(editor)).json()["job_id"]
+
+    async def cancel_soon():
+        await asyncio.sleep(1.5)
+        await http.post(f"{QUEUED}/{job_id}/cancel", headers=editor)
+
+    canceller = asyncio.create_task(cancel_soon())
+    frames = await sse(http, f"{QUEUED}/{job_id}/events", editor, seconds=20)
+    await canceller
+    assert any(f.comment == "keep-alive" for f in frames)
+    states = [json.loads(f.data)["payload"]["status"] for f in frames if f.event == "job_state"]
+    assert states == ["queued", "canceled"]
+    assert [f.id for f in frames if f.id] == [1, 2]

@@ -16,6 +16,8 @@ from qm_db.engine import make_engine, make_sessionmaker
 from qm_events.outbox import outbox_info
 from qm_jobs.artifacts.router import router as artifacts_router
 from qm_jobs.db import SERVICE, outbox
+from qm_jobs.execution.context import Infra
+from qm_jobs.execution.reaper import reaper_loop
 from qm_jobs.experiments.router import router as experiments_router
 from qm_jobs.metrics import QUEUE_DEPTH
 from qm_jobs.queue import JobQueue
@@ -55,6 +57,9 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
             ),
             asyncio.create_task(_watch_queue_depth(state.queue, stop)),
         ]
+        if settings.jobs_api_reaper:
+            infra = Infra(settings, state.sessions, state.redis, state.queue)
+            tasks.append(asyncio.create_task(reaper_loop(infra, stop)))
         try:
             yield
         finally:

@@ -22,6 +22,8 @@ class JobsSettings(WebSettings):
     jobs_stale_after_s: float = 30.0
     jobs_max_attempts: int = 2
     jobs_reaper_interval_s: float = 5.0
+    # The API reaps too, so a job whose only worker died is settled even before one restarts.
+    jobs_api_reaper: bool = True
     jobs_requeue_after_s: float = 30.0
     jobs_job_timeout_s: int = 6 * 3600
     jobs_sse_keepalive_s: float = 15.0

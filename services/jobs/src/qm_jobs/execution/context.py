@@ -40,13 +40,19 @@ class StopFlags:
 
 
 @dataclass
-class WorkerContext:
-    """Settings, pools and the runner of one worker process."""
+class Infra:
+    """Settings and pools: all the reaper needs (the API runs one too)."""
 
     settings: JobsSettings
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
     queue: JobQueue
+
+
+@dataclass
+class WorkerContext(Infra):
+    """Settings, pools and the runner of one worker process."""
+
     runner: Runner
     worker_id: str
     stops: StopFlags = field(default_factory=StopFlags)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from qm_core.clock import utcnow
 from qm_db.uow import unit_of_work
 from qm_jobs import live
-from qm_jobs.execution.context import WorkerContext
+from qm_jobs.execution.context import Infra
 from qm_jobs.experiments import repository as job_rows
 from qm_jobs.experiments import service as jobs
 from qm_jobs.experiments.states import JobStatus
@@ -22,7 +22,7 @@ from qm_jobs.metrics import FINISHED, QUEUE_DEPTH, REAPED
 log = logging.getLogger("qm.jobs.reaper")
 
 
-async def reap_once(ctx: WorkerContext) -> int:
+async def reap_once(ctx: Infra) -> int:
     """One pass; returns how many dead attempts were settled."""
     stale_s = ctx.settings.jobs_stale_after_s
     retries: list[ExperimentJob] = []
@@ -60,7 +60,7 @@ async def _decide(session: AsyncSession, job: ExperimentJob, lost: str) -> tuple
     return "failed", event
 
 
-async def requeue_lost(ctx: WorkerContext) -> int:
+async def requeue_lost(ctx: Infra) -> int:
     """Queue again the queued jobs arq does not hold (an enqueue lost after the commit)."""
     before = utcnow() - timedelta(seconds=ctx.settings.jobs_requeue_after_s)
     async with unit_of_work(ctx.sessions, system=True) as session:
@@ -71,7 +71,7 @@ async def requeue_lost(ctx: WorkerContext) -> int:
     return requeued
 
 
-async def reaper_loop(ctx: WorkerContext, stop: asyncio.Event) -> None:
+async def reaper_loop(ctx: Infra, stop: asyncio.Event) -> None:
     """Reap and requeue every `jobs_reaper_interval_s` until stopped."""
     while not stop.is_set():
         try:

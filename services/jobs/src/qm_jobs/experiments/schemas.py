@@ -66,9 +66,9 @@ class JobPage(BaseModel):
 
 
 class JobEventRead(BaseModel):
-    """One job event (the SSE `data:`)."""
+    """One job event (the SSE `data:`); parses its own JSON back (live frames)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
 
     job_id: uuid.UUID
     sequence: int

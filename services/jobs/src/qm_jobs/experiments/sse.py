@@ -40,7 +40,8 @@ class StreamSource:
 
 def frame(event: JobEventRead) -> str:
     """One SSE frame: id = sequence, event = the job event type (never `error`)."""
-    data = event.model_dump_json()
+    # Sorted keys: a replayed frame is byte-identical to the live one (JSONB reorders keys).
+    data = json.dumps(event.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return f"id: {event.sequence}\nevent: {event.event_type}\ndata: {data}\n\n"
 
 

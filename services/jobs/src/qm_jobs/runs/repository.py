@@ -22,9 +22,12 @@ class RunRows(WorkspaceRepository[ExperimentRun]):
     async def upsert(self, values: dict[str, Any], update: list[str]) -> None:
         """Insert a run, or update the given columns of an existing one."""
         stmt = insert(ExperimentRun).values(workspace_id=self.workspace_id, **values)
+        keys = ["job_id", "run_id"]
+        if not update:
+            await self.session.execute(stmt.on_conflict_do_nothing(index_elements=keys))
+            return
         changes = {name: stmt.excluded[name] for name in update}
-        stmt = stmt.on_conflict_do_update(index_elements=["job_id", "run_id"], set_=changes)
-        await self.session.execute(stmt)
+        await self.session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
 
     async def page(
         self,
