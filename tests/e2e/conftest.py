@@ -78,7 +78,7 @@ def running_stack(services: tuple[ServiceEntry, ...]) -> Iterator[Stack]:
             shutil.rmtree(var_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
     """Tenancy (API, relay, audit consumer) behind Envoy: what the HTTP tests drive."""
     with running_stack(select("tenancy")) as running:
