@@ -240,3 +240,22 @@ async def test_event_stream_keeps_alive_and_pushes_a_cancel_live(http, member, s
     states = [json.loads(f.data)["payload"]["status"] for f in frames if f.event == "job_state"]
     assert states == ["queued", "canceled"]
     assert [f.id for f in frames if f.id] == [1, 2]
+
+
+async def test_metrics_count_submissions_and_quota_refusals(http, member, submit, api):
+    def sample(text: str, name: str) -> float:
+        lines = [line for line in text.splitlines() if line.startswith(name)]
+        return float(lines[0].rsplit(" ", 1)[1]) if lines else 0.0
+
+    before = (await http.get("/metrics")).text
+    ws = uuid.uuid4()
+    api.limits.per_workspace[ws] = {"max_jobs": 1}
+    editor = member(ws, "editor")
+    assert (await submit(editor)).status_code == 202
+    assert (await submit(editor)).status_code == 429
+    after = (await http.get("/metrics")).text
+    submitted = "qm_jobs_submitted_total"
+    refused = 'qm_jobs_rejected_total{reason="quota"}'
+    assert sample(after, submitted) == sample(before, submitted) + 1
+    assert sample(after, refused) == sample(before, refused) + 1
+    assert "qm_jobs_queue_depth" in after
