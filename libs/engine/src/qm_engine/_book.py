@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from qm_engine._jit import kernel
+from qm_engine._jit import kernel, leaf
 from qm_engine._layout import (
     CH_ADD,
     CH_ASK,
@@ -30,26 +30,26 @@ from qm_engine._orders import delete, find, slot_for_insert
 from qm_engine._physics import impulse
 
 
-@kernel
+@leaf
 def price_tick(price: int, tick_int: int) -> int:
     """Nearest absolute tick of a fixed-point price (half up)."""
     return (price + tick_int // 2) // tick_int
 
 
-@kernel
+@leaf
 def touch(st, plast, i):
     """Mark level i as touched by the current event."""
     plast[i, 0] = st[S_NOW]
     plast[i, 1] = st[S_EVENT_ID]
 
 
-@kernel
+@leaf
 def level_change(st, lv, i, is_bid, dq, dc):
     """Change resting quantity/count at level i and keep the best bid/ask index current."""
     side = 0 if is_bid else 1
-    lv[side + 2, i] += dc
-    lv[side, i] += dq
-    qi = lv[side, i]
+    lv[i, side + 2] += dc
+    lv[i, side] += dq
+    qi = lv[i, side]
     slot = S_BEST_BID if is_bid else S_BEST_ASK
     best = st[slot]
     if dq > 0 and qi > 0:
@@ -62,10 +62,10 @@ def level_change(st, lv, i, is_bid, dq, dc):
 @kernel
 def scan_best(lv, side, start, is_bid):
     """Next non-empty level from start outward (down for bids, up for asks), or -1."""
-    n = lv.shape[1]
+    n = lv.shape[0]
     j = start
     while 0 <= j < n:
-        if lv[side, j] > 0:
+        if lv[j, side] > 0:
             return j
         j = j - 1 if is_bid else j + 1
     return -1
@@ -87,7 +87,7 @@ def rest(st, par, lv, phys, plast, co, is_bid, tick, dq, dc, flow_ch, snap):
     impulse(phys[i], CH_BID if is_bid else CH_ASK, float(dq), co)
 
 
-@kernel
+@leaf
 def anchor(st, tick):
     """Centre the level array on the first priced order."""
     if st[S_ANCHORED] == 0:
@@ -104,13 +104,13 @@ def add_order(st, par, lv, phys, plast, co, keys, oc, oid, is_bid, price, size, 
     slot = slot_for_insert(keys, oid, bits, mask)
     if keys[slot] == oid:
         st[S_DUP_ORDER] += 1
-        remove_qty(st, par, lv, phys, plast, co, keys, oc, slot, oc[3, slot], -1, snap)
+        remove_qty(st, par, lv, phys, plast, co, keys, oc, slot, oc[slot, 3], -1, snap)
         slot = slot_for_insert(keys, oid, bits, mask)
     keys[slot] = oid
-    oc[0, slot] = 1 if is_bid else 0
-    oc[1, slot] = tick
-    oc[2, slot] = price
-    oc[3, slot] = size
+    oc[slot, 0] = 1 if is_bid else 0
+    oc[slot, 1] = tick
+    oc[slot, 2] = price
+    oc[slot, 3] = size
     st[S_N_ORDERS] += 1
     rest(st, par, lv, phys, plast, co, is_bid, tick, size, 1, CH_ADD, snap)
 
@@ -118,12 +118,12 @@ def add_order(st, par, lv, phys, plast, co, keys, oc, oid, is_bid, price, size, 
 @kernel
 def remove_qty(st, par, lv, phys, plast, co, keys, oc, slot, amount, flow_ch, snap):
     """Reduce an order by min(amount, qty); delete it at zero."""
-    qty = oc[3, slot]
+    qty = oc[slot, 3]
     take = min(amount, qty)
     left = qty - take
-    oc[3, slot] = left
+    oc[slot, 3] = left
     gone = 1 if left == 0 else 0
-    rest(st, par, lv, phys, plast, co, oc[0, slot] == 1, oc[1, slot], -take, -gone, flow_ch, snap)
+    rest(st, par, lv, phys, plast, co, oc[slot, 0] == 1, oc[slot, 1], -take, -gone, flow_ch, snap)
     if gone:
         delete(keys, oc, slot, st[S_CAP_BITS], st[S_CAP_MASK])
         st[S_N_ORDERS] -= 1
@@ -138,23 +138,23 @@ def modify_order(st, par, lv, phys, plast, co, keys, oc, oid, is_bid, price, siz
             add_order(st, par, lv, phys, plast, co, keys, oc, oid, is_bid, price, size, snap)
         return
     tick = price_tick(price, st[S_TICK_INT])
-    same = oc[1, slot] == tick and (oc[0, slot] == 1) == is_bid
+    same = oc[slot, 1] == tick and (oc[slot, 0] == 1) == is_bid
     if size == 0:
-        remove_qty(st, par, lv, phys, plast, co, keys, oc, slot, oc[3, slot], CH_PULL, snap)
+        remove_qty(st, par, lv, phys, plast, co, keys, oc, slot, oc[slot, 3], CH_PULL, snap)
     elif same:
-        diff = size - oc[3, slot]
-        oc[3, slot] = size
-        oc[2, slot] = price
+        diff = size - oc[slot, 3]
+        oc[slot, 3] = size
+        oc[slot, 2] = price
         if diff != 0:
             ch = CH_ADD if diff > 0 else CH_PULL
             rest(st, par, lv, phys, plast, co, is_bid, tick, diff, 0, ch, snap)
     else:
-        qty = oc[3, slot]
-        rest(st, par, lv, phys, plast, co, oc[0, slot] == 1, oc[1, slot], -qty, -1, CH_PULL, snap)
-        oc[0, slot] = 1 if is_bid else 0
-        oc[1, slot] = tick
-        oc[2, slot] = price
-        oc[3, slot] = size
+        qty = oc[slot, 3]
+        rest(st, par, lv, phys, plast, co, oc[slot, 0] == 1, oc[slot, 1], -qty, -1, CH_PULL, snap)
+        oc[slot, 0] = 1 if is_bid else 0
+        oc[slot, 1] = tick
+        oc[slot, 2] = price
+        oc[slot, 3] = size
         rest(st, par, lv, phys, plast, co, is_bid, tick, size, 1, CH_ADD, snap)
 
 
@@ -197,11 +197,11 @@ def recenter(st, lv, phys, plast, keys, oc, centre):
     lv[:] = 0
     for slot in range(keys.shape[0]):
         if keys[slot] != 0:
-            i = oc[1, slot] - st[S_BASE]
+            i = oc[slot, 1] - st[S_BASE]
             if 0 <= i < n:
-                side = 0 if oc[0, slot] == 1 else 1
-                lv[side, i] += oc[3, slot]
-                lv[side + 2, i] += 1
+                side = 0 if oc[slot, 0] == 1 else 1
+                lv[i, side] += oc[slot, 3]
+                lv[i, side + 2] += 1
     st[S_BEST_BID] = scan_best(lv, 0, n - 1, True)
     st[S_BEST_ASK] = scan_best(lv, 1, 0, False)
     st[S_RECENTERS] += 1

@@ -134,7 +134,7 @@ def emit(st, par, lv, phys, plast, co, tmp, ob, out_bins, out_lbl, out_f, out_i)
             out_i[ob, row, 2] = plast[i, 1]
             f = out_f[ob, row]
             sample(phys[i], par, tmp, f)
-            bd, ad = float(lv[0, i]), float(lv[1, i])
+            bd, ad = float(lv[i, 0]), float(lv[i, 1])
             f[3], f[4], f[5] = bd + ad, bd, ad
     st[S_BIN_SEQ] += 1
     st[S_BIN_START] = t

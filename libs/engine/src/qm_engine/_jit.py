@@ -13,8 +13,14 @@ from typing import Any
 from numba import njit
 
 _njit: Any = njit(cache=True, _nrt=False)  # type: ignore[call-overload]
+_njit_inline: Any = njit(cache=True, _nrt=False, inline="always")  # type: ignore[call-overload]
 
 
 def kernel(fn: Callable[..., Any]) -> Any:
     """Compile fn as a cached, NRT-free numba kernel."""
     return _njit(fn)
+
+
+def leaf(fn: Callable[..., Any]) -> Any:
+    """A small kernel inlined into its callers (a call passing arrays costs more than its body)."""
+    return _njit_inline(fn)

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from qm_engine._jit import kernel
-
-_GOLDEN = np.uint64(11400714819323198485)
+from qm_engine._jit import kernel, leaf
 
 
-@kernel
+@leaf
 def home(oid, bits):
-    """Home slot of an order id (Fibonacci hashing)."""
-    return np.int64((np.uint64(oid) * _GOLDEN) >> np.uint64(64 - bits))
+    """Home slot of an order id: low bits folded with higher ones.
+
+    Venue order ids mostly increase, so keeping the low bits keeps consecutive orders in
+    nearby slots (cache friendly); folding in higher bits spreads strided id schemes.
+    """
+    x = np.uint64(oid)
+    x ^= (x >> np.uint64(bits)) ^ (x >> np.uint64(2 * bits)) ^ (x >> np.uint64(48))
+    return np.int64(x & np.uint64((1 << bits) - 1))
 
 
-@kernel
+@leaf
 def find(keys, oid, bits, mask):
     """Slot of oid, or -1."""
     i = home(oid, bits)
@@ -30,7 +34,7 @@ def find(keys, oid, bits, mask):
         i = (i + 1) & mask
 
 
-@kernel
+@leaf
 def slot_for_insert(keys, oid, bits, mask):
     """Slot holding oid, or the empty slot where it goes."""
     i = home(oid, bits)
@@ -58,7 +62,7 @@ def delete(keys, cols, slot, bits, mask):
             continue
         keys[i] = k
         for c in range(4):
-            cols[c, i] = cols[c, j]
+            cols[i, c] = cols[j, c]
         keys[j] = 0
         i = j
 
@@ -72,4 +76,4 @@ def rehash(keys, cols, new_keys, new_cols, bits, mask):
             j = slot_for_insert(new_keys, oid, bits, mask)
             new_keys[j] = oid
             for c in range(4):
-                new_cols[c, j] = cols[c, slot]
+                new_cols[j, c] = cols[slot, c]

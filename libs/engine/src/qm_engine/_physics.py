@@ -21,7 +21,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from qm_engine._jit import kernel
+from qm_engine._jit import kernel, leaf
 
 # P (float64 params) slots: rates then H (3x3, row-major: v, a, j over modes p, q, s)
 P_P, P_Q, P_S, P_R, P_H = 0, 1, 2, 3, 4
@@ -31,7 +31,7 @@ EPOCH_NS = 32_000_000_000
 N_SCRATCH = 8
 
 
-@kernel
+@leaf
 def growth(par, t0, now, g):
     """g[k] = exp(l_k (now - t0)) for the four rates."""
     dt = (now - t0) * 1e-9
@@ -59,7 +59,7 @@ def rebase(par, phys, t0, t1):
             row[b + 2] *= fs
 
 
-@kernel
+@leaf
 def impulse(row, ch, d, g):
     """Add an event of quantity d on channel ch (mass only for add/pull/fill)."""
     if ch < 3:

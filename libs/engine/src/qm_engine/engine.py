@@ -76,7 +76,7 @@ class Engine:
             )
             self.st[lay.S_END_NS] = end_ns if end_ns is not None else np.iinfo(np.int64).max
         self.par = make_params(p.tau_velocity, p.tau_acceleration, p.tau_jerk, p.tau_rest_decay)
-        self.lv = np.zeros((4, n), dtype=np.int64)
+        self.lv = np.zeros((n, 4), dtype=np.int64)
         self.phys = np.zeros((n, lay.N_PHYS), dtype=np.float64)
         self.plast = np.zeros((n, 2), dtype=np.int64)
         self.co = np.zeros(N_SCRATCH, dtype=np.float64)
@@ -92,7 +92,7 @@ class Engine:
 
     def _alloc_orders(self, bits: int) -> None:
         self.keys = np.zeros(1 << bits, dtype=np.uint64)
-        self.oc = np.zeros((4, 1 << bits), dtype=np.int64)
+        self.oc = np.zeros((1 << bits, 4), dtype=np.int64)
         self.st[lay.S_CAP_BITS], self.st[lay.S_CAP_MASK] = bits, (1 << bits) - 1
 
     def _grow_orders(self) -> None:
@@ -169,7 +169,7 @@ class Engine:
     def book(self) -> tuple[list[list[int]], list[list[int]]]:
         """Aggregated book from the order table: (bids, asks) of [price_int, size, order_count]."""
         live = self.keys != 0
-        side, price, qty = self.oc[0][live], self.oc[2][live], self.oc[3][live]
+        side, price, qty = self.oc[live, 0], self.oc[live, 2], self.oc[live, 3]
         return _levels(price[side == 1], qty[side == 1], True), _levels(
             price[side == 0], qty[side == 0], False
         )

@@ -85,7 +85,7 @@ def generate(spec: SynthSpec, *, chunk_rows: int = 262_144) -> Iterator[MboArray
             burst -= 1
         else:
             ts += 1 + int(rng.expovariate(rate) * NS)
-            if rng.random() < cfg.p_quiet_gap:
+            if rng.random() < cfg.quiet_gaps_per_minute / (60.0 * rate):
                 ts += rng.randrange(2 * NS, 8 * NS)
             if rng.random() < cfg.p_burst:
                 burst = rng.randrange(1, 6)

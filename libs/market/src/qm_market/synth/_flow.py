@@ -24,7 +24,7 @@ class FlowConfig:
     p_modify: float = 0.14
     p_trade: float = 0.14
     p_burst: float = 0.15
-    p_quiet_gap: float = 0.0005
+    quiet_gaps_per_minute: float = 1.0
     p_far_order: float = 0.00002
     far_ticks: int = 6000
     book_levels: int = 10
