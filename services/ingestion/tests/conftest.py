@@ -56,6 +56,15 @@ async def gateway(script: MarketScript) -> AsyncIterator[SimGateway]:
 
 
 @pytest.fixture
+async def paused_gateway(script: MarketScript) -> AsyncIterator[SimGateway]:
+    """A gateway whose market clock starts only on `play()` (live sessions from the head)."""
+    gw = SimGateway(script, keys=[KEY], rate=12_000, autoplay=False)
+    await gw.start()
+    yield gw
+    await gw.close()
+
+
+@pytest.fixture
 async def rolling_gateway(rolling: MarketScript) -> AsyncIterator[SimGateway]:
     gw = SimGateway(rolling, keys=[KEY], rate=12_000)
     await gw.start()
@@ -190,8 +199,8 @@ def make_settings() -> Callable[..., Any]:
 
 @pytest.fixture
 async def slow_gateway(script: MarketScript) -> AsyncIterator[SimGateway]:
-    """The same script played slowly enough to kill a worker in the middle of it."""
-    gw = SimGateway(script, keys=[KEY], rate=2_000)
+    """The script played slowly enough to kill a worker in the middle of it (clock paused)."""
+    gw = SimGateway(script, keys=[KEY], rate=2_000, autoplay=False)
     await gw.start()
     yield gw
     await gw.close()

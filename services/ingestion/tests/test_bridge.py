@@ -29,9 +29,11 @@ async def test_live_feed_yields_records_until_the_session_ends(
 
 
 async def test_live_feed_stops_when_asked(
-    gateway: SimGateway, start_run: Callable[..., Awaitable[Any]]
+    paused_gateway: SimGateway, start_run: Callable[..., Awaitable[Any]]
 ) -> None:
-    run = await start_run(gateway.port, start_ns=None)
+    run = await start_run(paused_gateway.port, start_ns=None)
+    await run.until(lambda: any(c.started for c in paused_gateway.connections))
+    paused_gateway.play()
     await run.until(lambda: run.sup.counters.records > 0)
     stop = asyncio.Event()
     feed = LiveSessionFeed(run.redis, run.key)

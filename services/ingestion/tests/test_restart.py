@@ -83,6 +83,8 @@ async def test_sigkill_and_restart_resume_exactly(
     key = stream_key(qm_redis_namespace, str(sid))
     first = _worker(settings)
     try:
+        await _until(lambda: _connected(slow_gateway))
+        slow_gateway.play()  # the market starts once the first worker streams
         await _until(lambda: _ready(redis, key, n // 4))
         first.send_signal(signal.SIGKILL)
         first.wait(10)
@@ -107,6 +109,10 @@ async def test_sigkill_and_restart_resume_exactly(
     assert len(slow_gateway.connections) >= 2
     resumed = slow_gateway.connections[-1].subscriptions[0]
     assert int(resumed["start"]) > 0
+
+
+async def _connected(gw: SimGateway) -> bool:
+    return any(c.started for c in gw.connections)
 
 
 async def _ready(redis: Redis, key: str, seq: int) -> bool:

@@ -62,10 +62,13 @@ async def test_repeated_faults_and_slow_reading(
 
 
 async def test_stop_closes_socket_ends_stream_and_leaves_no_task(
-    gateway: SimGateway, start_run: Start
+    paused_gateway: SimGateway, start_run: Start
 ) -> None:
     before = {t for t in asyncio.all_tasks() if not t.done()}
+    gateway = paused_gateway
     run = await start_run(gateway.port, start_ns=None)
+    await run.until(lambda: bool(gateway.connections) and gateway.connections[-1].started)
+    gateway.play()
     await run.until(lambda: run.sup.counters.records > 100)
     assert await run.stop() == "stopped"
     await asyncio.sleep(0.2)
