@@ -160,3 +160,18 @@ def test_backoff_is_exponential_bounded_and_jittered() -> None:
     cfg = GatewayConfig(key="k", backoff_base_s=0.5, backoff_max_s=4.0, backoff_jitter=0.5)
     assert [backoff_delay(cfg, a, 0.0) for a in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
     assert backoff_delay(cfg, 3, 0.999) == pytest.approx(1.001)
+
+
+async def test_live_from_head_with_a_fault_is_gapless(
+    paused_gateway: SimGateway, script: MarketScript, start_run: Start
+) -> None:
+    gw, n = paused_gateway, len(script)
+    gw.inject("reset", at_record=n // 2)
+    run = await start_run(gw.port, start_ns=None)
+    await run.until(lambda: any(c.started for c in gw.connections))
+    gw.play()
+    await run.until(lambda: run.sup.intake.seq >= n)
+    await run.stop()
+    first = int(gw.connections[0].served()[0])
+    _exact(await run.records(), script.expected("ES.c.0")[first:])
+    assert run.sup.counters.reconnects == 1

@@ -63,10 +63,13 @@ class SimGateway:
         return min(len(self.script), int((time.monotonic() - self._t0) * self.rate))
 
     def now_ns(self) -> int:
-        """Script time now: ts_recv of the last record that happened (script start before)."""
+        """Script time now: ts_event of the last record that happened (script start before).
+
+        It is the session's Metadata.start, so a replay from it covers every live record.
+        """
         recs = self.script.records
         head = self.head()
-        return int(recs["ts_recv"][head - 1] if head else recs["ts_event"][0])
+        return int(recs["ts_event"][head - 1] if head else recs["ts_event"][0])
 
     # --- control -----------------------------------------------------------------------------
     def inject(self, kind: FaultKind, at_record: int | None = None) -> None:
