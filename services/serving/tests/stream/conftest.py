@@ -91,7 +91,7 @@ async def live(
         serving_configs_dir=str(CONFIGS),
         serving_pace=10.0,
         serving_synthetic_minutes=0.25,
-        serving_queue_frames=16,
+        serving_queue_frames=64,
         serving_warm_up=False,
         log_json=False,
     )

@@ -123,6 +123,7 @@ async def test_two_subscribers_of_one_alias_share_one_producer(live, publish):
         assert len(producer.subscribers) == 2
         frames_a = {json.loads(await a.recv())["bin_seq"]: await a.recv() for _ in range(5)}
         frames_b = {json.loads(await b.recv())["bin_seq"]: await b.recv() for _ in range(5)}
+        # one producer: the bins both received are byte-identical frames
         common = frames_a.keys() & frames_b.keys()
         assert common
         assert all(frames_a[s] == frames_b[s] for s in common)

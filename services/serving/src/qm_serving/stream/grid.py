@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +90,11 @@ def bin_meta(block: BinBlock, j: int, price_scale: float) -> dict[str, Any]:
 
 
 class GridComputer:
-    """Feeds record batches to the engine, adds gold bin by bin, encodes each closed bin."""
+    """Feeds record batches to the engine; gold and encoding happen lazily, one bin at a time.
+
+    Closing bins is cheap (numba); gold + Arrow encoding is the Python-heavy part, so it is done
+    per bin on demand: a producer never holds the interpreter for a whole batch of bins.
+    """
 
     def __init__(
         self, engine: Engine, gold: GoldState | None, schema: pa.Schema, price_scale: float
@@ -99,26 +103,50 @@ class GridComputer:
         self.gold = gold
         self.schema = schema
         self.price_scale = price_scale
+        self._pending: deque[tuple[BinBlock, npt.NDArray[np.int64] | None, int]] = deque()
 
-    def _encode(self, blocks: list[BinBlock]) -> Iterator[EncodedBin]:
+    def _queue(self, blocks: list[BinBlock]) -> None:
         for block in blocks:
             gmeta = gold_meta(block.meta, block.labels) if self.gold is not None else None
-            for j in range(len(block)):
-                cols = silver_columns(block, j)
-                if self.gold is not None and gmeta is not None:
-                    cols.update(gold_columns(self.gold, block, gmeta, j))
-                meta = bin_meta(block, j, self.price_scale)
-                yield EncodedBin(
-                    bin_seq=meta["bin_seq"],
-                    bin_end_ns=meta["bin_end_ns"],
-                    header=header_prefix(meta),
-                    frame=encode_frame(self.schema, cols),
-                )
+            self._pending.extend((block, gmeta, j) for j in range(len(block)))
+
+    def feed(self, records: Any) -> None:
+        """Apply a batch of MBO records; the bins it closes wait for `next_bin`."""
+        self._queue(self.engine.feed(records))
+
+    def close(self) -> None:
+        """Close every remaining bin up to the session end."""
+        self._queue(self.engine.finish())
+
+    def next_bin(self) -> EncodedBin | None:
+        """The next closed bin, encoded (None when no closed bin is waiting)."""
+        if not self._pending:
+            return None
+        block, gmeta, j = self._pending.popleft()
+        cols = silver_columns(block, j)
+        if self.gold is not None and gmeta is not None:
+            cols.update(gold_columns(self.gold, block, gmeta, j))
+        meta = bin_meta(block, j, self.price_scale)
+        return EncodedBin(
+            bin_seq=meta["bin_seq"],
+            bin_end_ns=meta["bin_end_ns"],
+            header=header_prefix(meta),
+            frame=encode_frame(self.schema, cols),
+        )
+
+    def drain(self) -> list[EncodedBin]:
+        """Every waiting bin, encoded."""
+        out = []
+        while (item := self.next_bin()) is not None:
+            out.append(item)
+        return out
 
     def push(self, records: Any) -> list[EncodedBin]:
-        """The bins closed by this batch of MBO records."""
-        return list(self._encode(self.engine.feed(records)))
+        """Feed a batch and encode the bins it closed."""
+        self.feed(records)
+        return self.drain()
 
     def finish(self) -> list[EncodedBin]:
-        """The remaining bins up to the session end."""
-        return list(self._encode(self.engine.finish()))
+        """Close the session and encode the remaining bins."""
+        self.close()
+        return self.drain()

@@ -8,7 +8,8 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from qm_serving.stream.grid import EncodedBin, GridComputer
 from qm_serving.stream.metrics import FRAMES_DROPPED, PRODUCER_LAG
@@ -101,34 +102,44 @@ class Producer:
     def _emit(self, item: EncodedBin, due: float) -> None:
         PRODUCER_LAG.labels(self.serving_id).set(max(0.0, time.monotonic() - due))
         self.bins_produced += 1
-        self.fan_out(item)
+        # wall-clock release time, so clients can measure production -> receipt delay
+        stamped = f'{item.header},"emitted_at_ns":"{time.time_ns()}"'
+        self.fan_out(replace(item, header=stamped))
 
     async def _replay(self, source: ReplaySource, computer: GridComputer) -> None:
-        # Every bin is due at start + (its market time since the first bin) / pace, measured on
-        # the monotonic clock: sleeping "until due" never accumulates drift.
-        batches: Iterator[object] = iter(source.batches())
+        # Every bin is due at start + (its market time since the first bin) / pace on the
+        # monotonic clock: sleeping "until due" never accumulates drift. Record batches are read
+        # one ahead in a thread; each bin is encoded just before it is due.
+        batches: Iterator[Any] = iter(source.batches())
+        ahead = asyncio.create_task(asyncio.to_thread(next, batches, None))
         t0: float | None = None
-        first_end = 0
-        pending = asyncio.create_task(asyncio.to_thread(_next_bins, batches, computer))
+        first_end, exhausted = 0, False
         while True:
-            bins, done = await pending
-            if not done:
-                pending = asyncio.create_task(asyncio.to_thread(_next_bins, batches, computer))
-            for item in bins:
-                if t0 is None:
-                    t0, first_end = time.monotonic(), item.bin_end_ns
-                due = t0 + (item.bin_end_ns - first_end) / 1e9 / self.pace
-                delay = due - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                self._emit(item, due)
-            if done:
-                return
+            item = computer.next_bin()
+            if item is None:
+                if exhausted:
+                    return
+                batch = await ahead
+                if batch is None:
+                    computer.close()
+                    exhausted = True
+                else:
+                    computer.feed(batch)
+                    ahead = asyncio.create_task(asyncio.to_thread(next, batches, None))
+                continue
+            if t0 is None:
+                t0, first_end = time.monotonic(), item.bin_end_ns
+            due = t0 + (item.bin_end_ns - first_end) / 1e9 / self.pace
+            # even when behind schedule, yield once per bin so subscribers drain between bins
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            self._emit(item, due)
 
     async def _live(self, source: LiveSource, computer: GridComputer) -> None:
         async for batch in source.batches(self.stop):
-            for item in await asyncio.to_thread(computer.push, batch):
+            computer.feed(batch)
+            while (item := computer.next_bin()) is not None:
                 self._emit(item, time.monotonic())
+                await asyncio.sleep(0)
 
     async def cancel(self) -> None:
         """Stop producing (last subscriber left, or shutdown)."""
@@ -136,10 +147,3 @@ class Producer:
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
-
-
-def _next_bins(batches: Iterator[object], computer: GridComputer) -> tuple[list[EncodedBin], bool]:
-    batch = next(batches, None)
-    if batch is None:
-        return computer.finish(), True
-    return computer.push(batch), False

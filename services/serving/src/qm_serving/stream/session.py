@@ -159,10 +159,12 @@ async def serve_stream(ws: WebSocket) -> None:
     try:
         await ws.send_json(plan.runtime_config)
         tasks = {asyncio.create_task(_pump(ws, sub)), asyncio.create_task(_until_client_leaves(ws))}
-        _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
+        # whichever ends first (replay over, client gone, send failed) ends the other; a
+        # disconnect mid-send is the normal way a viewer leaves, not an error
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

@@ -19,7 +19,7 @@ from qm_specs import RuntimeSnapshot
 
 NS_PER_MINUTE = 60_000_000_000
 # Small batches keep memory bounded and the first frame fast (a few seconds of market time each).
-CHUNK_RECORDS = 4096
+CHUNK_RECORDS = 1024
 
 
 @runtime_checkable
@@ -146,5 +146,7 @@ def replay_source(
         return SyntheticReplay(spec, f"synthetic:{symbol}:{source.seed}:{start}:{end}", start, end)
     if source.kind == "dbn_file":
         path = data_root / source.path
+        if not path.is_file():
+            raise Unavailable(f"recorded session {source.path} is not in the data root")
         return DbnReplay(path, symbol, f"dbn:{source.path}:{symbol}:{start}:{end}", start, end)
     raise Invalid(f"pipeline source {source.kind!r} is not a replay")

@@ -1,0 +1,19 @@
+"""The demo seed body registers the demo spec; seeding twice is the same version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qm_serving.demo import registration
+
+CONFIGS = Path(__file__).resolve().parents[3] / "configs"
+
+
+async def test_demo_registration_is_idempotent(client, workspace, as_user):
+    ws = workspace(alice="editor")
+    body = registration(CONFIGS, "qmdemo_vp")
+    first = await client.post("/v1/serving/versions", json=body, headers=as_user("alice", ws))
+    second = await client.post("/v1/serving/versions", json=body, headers=as_user("alice", ws))
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["serving_id"] == second.json()["serving_id"]
+    assert first.json()["model_id"] == "vacuum_pressure"
