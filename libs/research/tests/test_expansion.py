@@ -79,10 +79,23 @@ def test_over_budget_sweep_is_refused(lake: Path) -> None:
         expand(spec, lake=lake, datasets=["ds_a"])
 
 
-def test_scoring_sweep_without_per_combination_datasets_is_refused(lake: Path) -> None:
+def test_scoring_sweep_expands_gold_params_per_combination(lake: Path) -> None:
+    spec = _resolved()
+    spec["engine"] = {"flow_tanh_scale": 3.0, "flow_neutral_threshold": 0.15}
+    spec["experiment"]["sweep"]["scoring"] = {"tanh_scale": [2.0, 3.0]}
+    runs = expand(spec, lake=lake, datasets=["ds_a"])
+    assert len(runs) == 2 * 4  # scoring x (tp x cooldown)
+    assert [r.gold_params for r in runs[::4]] == [
+        {"flow_tanh_scale": 2.0, "flow_neutral_threshold": 0.15},
+        {"flow_tanh_scale": 3.0, "flow_neutral_threshold": 0.15},
+    ]
+    assert runs[0].run_id != runs[4].run_id
+
+
+def test_scoring_sweep_without_the_resolved_engine_is_refused(lake: Path) -> None:
     spec = _resolved()
     spec["experiment"]["sweep"]["scoring"] = {"tanh_scale": [2.0, 3.0]}
-    with pytest.raises(ValueError, match="scoring"):
+    with pytest.raises(ValueError, match=r"sweep\.scoring needs the resolved config"):
         expand(spec, lake=lake, datasets=["ds_a"])
 
 

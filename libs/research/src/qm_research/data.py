@@ -117,9 +117,20 @@ def manifest_value(manifest: dict[str, Any], key: str) -> Any:
 
 
 def load_market_data(
-    lake: Path, dataset_id: str, columns: Iterable[str], *, tick_size: float | None = None
+    lake: Path,
+    dataset_id: str,
+    columns: Iterable[str],
+    *,
+    tick_size: float | None = None,
+    gold_params: dict[str, Any] | None = None,
 ) -> MarketData:
-    """Read the bins table and the requested grid columns of one dataset into dense arrays."""
+    """Read the bins table and the requested grid columns of one dataset into dense arrays.
+
+    gold_params: flow_* engine parameters the gold columns must reflect; where they differ
+    from the dataset's, gold is recomputed from silver (qm_research.regold).
+    """
+    from qm_research import regold  # imports this module: bound late
+
     manifest = read_manifest(lake, dataset_id)
     tick = tick_size if tick_size is not None else manifest_value(manifest, "tick_size")
     if tick is None:
@@ -129,7 +140,12 @@ def load_market_data(
     names = set(bins.column_names)
     seq = bins.column("bin_seq").to_numpy().astype(np.int64)
     wanted = sorted(set(columns))
-    radius, grids = _load_grids(root, seq, wanted, manifest)
+    over = regold.gold_overrides(manifest, gold_params) if gold_params else {}
+    regolded = [c for c in wanted if over and c in GOLD_NAMES]
+    radius, grids = _load_grids(root, seq, [c for c in wanted if c not in regolded], manifest)
+    if regolded:
+        radius = int(manifest_value(manifest, "grid_radius_ticks"))
+        grids.update(regold.recompute_gold(root, manifest, over, regolded, bins, radius))
     extremes = None
     if all(c in names for c in EXTREME_COLUMNS):
         extremes = {c: bins.column(c).to_numpy().astype(np.int64) for c in EXTREME_COLUMNS}

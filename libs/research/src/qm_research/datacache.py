@@ -14,8 +14,8 @@ _OPEN: dict[str, MarketData] = {}
 
 
 def save(md: MarketData, root: Path) -> Path:
-    """Write the arrays of `md` under root/<dataset_id>/ and return that directory."""
-    d = root / md.dataset_id
+    """Write the arrays of `md` under `root` and return it."""
+    d = root
     d.mkdir(parents=True, exist_ok=True)
     for name in _ARRAYS:
         np.save(d / f"{name}.npy", getattr(md, name))

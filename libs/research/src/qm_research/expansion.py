@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from qm_core.hashing import canonical_hash
+from qm_research.regold import GOLD_PARAM_NAMES
 from qm_specs.experiment import ExperimentSpec
 from qm_specs.resolve import SpecRegistry, resolved_config
+from qm_specs.serving import SCORING_TO_ENGINE
 
 SpecInput = ExperimentSpec | Mapping[str, Any]
 
@@ -35,6 +37,7 @@ class RunSpec:
     tick_size: float | None = None
     experiment_name: str = ""
     spec_hash: str = ""
+    gold_params: dict[str, Any] = field(default_factory=dict)
 
     def content(self) -> dict[str, Any]:
         """What the run computes (everything but its id and position)."""
@@ -144,22 +147,20 @@ def expand_plan(
     }
     grids = signal_grids(plan, extra_signals)
     runs: list[RunSpec] = []
-    for ds, (sig, combos) in itertools.product(datasets, grids):
+    for ds, gold, (sig, combos) in itertools.product(datasets, gold_grid(plan), grids):
         for params, tp, sl, cd in itertools.product(
             combos, ev.tp_ticks, ev.sl_ticks, ev.cooldown_bins
         ):
-            draft = RunSpec("", len(runs), ds, sig, params, tp, sl, cd, **common)
-            runs.append(
-                RunSpec(
-                    canonical_hash(draft.content()),
-                    len(runs),
-                    ds,
-                    sig,
-                    params,
-                    tp,
-                    sl,
-                    cd,
-                    **common,
-                )
-            )
+            draft = RunSpec("", len(runs), ds, sig, params, tp, sl, cd, **common, gold_params=gold)
+            runs.append(replace(draft, run_id=canonical_hash(draft.content())))
     return runs
+
+
+def gold_grid(plan: Plan) -> list[dict[str, Any]]:
+    """Per sweep.scoring combination, the gold flow params: the resolved engine's, overridden."""
+    engine = (plan.resolved or {}).get("engine") or {}
+    base = {k: engine[k] for k in GOLD_PARAM_NAMES if k in engine}
+    axes = {SCORING_TO_ENGINE[k]: v for k, v in plan.experiment.sweep.scoring.items()}
+    if axes and not base:
+        raise ValueError("sweep.scoring needs the resolved config (its engine parameters)")
+    return param_grid(base, axes)

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from qm_core.hashing import canonical_hash
 from qm_research import datacache
 from qm_research.data import MarketData, load_market_data
-from qm_research.errors import DatasetMissing, InvalidParam
+from qm_research.errors import InvalidParam, RunError
 from qm_research.execute import RunResult, execute
 from qm_research.expansion import Plan, RunSpec, SpecInput, expand_plan, normalise
 from qm_research.results import code_version, consolidate, run_row, threshold_rows, write_part
@@ -65,12 +66,7 @@ class ExperimentOutcome:
 
 
 def resolve_datasets(plan: Plan, datasets: Sequence[str] | None) -> list[str]:
-    """The dataset ids to run on (explicit; a scoring sweep needs one dataset per combination)."""
-    if plan.experiment.sweep.scoring:
-        raise ValueError(
-            "sweep.scoring changes the gold features, so each combination is its own dataset: "
-            "build those datasets and sweep them as separate experiments"
-        )
+    """The dataset ids to run on, deduplicated, in the given order."""
     if not datasets:
         raise ValueError("no datasets: pass datasets=[<dataset_id>, ...] built for this spec")
     return list(dict.fromkeys(datasets))
@@ -103,35 +99,41 @@ def expand(
     return runs
 
 
+def data_key(rs: RunSpec) -> str:
+    """Which loaded data a run needs: its dataset, with its gold parameters."""
+    return f"{rs.dataset_id}-{canonical_hash(rs.gold_params)[:16]}"
+
+
 class _Datasets:
-    """Loads each dataset once with the union of the columns its runs read."""
+    """Loads each (dataset, gold params) once with the union of the columns its runs read."""
 
     def __init__(self, lake: Path, runs: list[RunSpec]) -> None:
         self.lake = lake
         self.columns: dict[str, set[str]] = {}
         for rs in runs:
-            cols = self.columns.setdefault(rs.dataset_id, set())
+            cols = self.columns.setdefault(data_key(rs), set())
             # an unknown signal is left to its run, which then fails with that error
             with contextlib.suppress(InvalidParam):
                 cols.update(get_signal(rs.signal).columns)
-        self.tick = {rs.dataset_id: rs.tick_size for rs in runs}
-        self.cache: dict[str, MarketData | DatasetMissing] = {}
+        self.cache: dict[str, MarketData | RunError] = {}
 
-    def get(self, dataset_id: str) -> MarketData:
-        """The dataset's data, loading it on first use only (a load error is kept and re-raised)."""
-        if dataset_id not in self.cache:
-            self.cache.clear()  # runs are grouped by dataset: the previous one is done
+    def get(self, rs: RunSpec) -> MarketData:
+        """The run's data, loaded on first use only (a load error is kept and re-raised)."""
+        key = data_key(rs)
+        if key not in self.cache:
+            self.cache.clear()  # runs are grouped by dataset and gold params: that one is done
             try:
-                self.cache[dataset_id] = load_market_data(
+                self.cache[key] = load_market_data(
                     self.lake,
-                    dataset_id,
-                    self.columns[dataset_id],
-                    tick_size=self.tick[dataset_id],
+                    rs.dataset_id,
+                    self.columns[key],
+                    tick_size=rs.tick_size,
+                    gold_params=rs.gold_params,
                 )
-            except DatasetMissing as exc:
-                self.cache[dataset_id] = exc
-        got = self.cache[dataset_id]
-        if isinstance(got, DatasetMissing):
+            except RunError as exc:
+                self.cache[key] = exc
+        got = self.cache[key]
+        if isinstance(got, RunError):
             raise got
         return got
 
@@ -196,8 +198,8 @@ def _run_serial(
             return True
         tr.started(rs)
         try:
-            md = data.get(rs.dataset_id)
-        except DatasetMissing as exc:
+            md = data.get(rs)
+        except RunError as exc:
             tr.finished(_failed(rs, exc))
             continue
         tr.finished(execute(rs, md, is_cancelled=check, audit=audit))
@@ -251,15 +253,15 @@ def _run_parallel(
             while pending and len(inflight) < workers:
                 rs = pending.pop()
                 try:
-                    if rs.dataset_id not in saved:
-                        md = data.get(rs.dataset_id)
-                        saved[rs.dataset_id] = str(datacache.save(md, Path(handoff)))
-                except DatasetMissing as exc:
+                    key = data_key(rs)
+                    if key not in saved:
+                        saved[key] = str(datacache.save(data.get(rs), Path(handoff) / key))
+                except RunError as exc:
                     tr.started(rs)
                     tr.finished(_failed(rs, exc))
                     continue
                 tr.started(rs)
-                inflight[pool.submit(_worker, rs, saved[rs.dataset_id], audit)] = rs
+                inflight[pool.submit(_worker, rs, saved[key], audit)] = rs
             done, _ = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
             for fut in done:
                 rs = inflight.pop(fut)
