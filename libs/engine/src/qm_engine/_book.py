@@ -71,7 +71,7 @@ def scan_best(lv, side, start, is_bid):
     return -1
 
 
-@kernel
+@leaf
 def rest(st, par, lv, phys, plast, co, is_bid, tick, dq, dc, flow_ch, snap):
     """Apply a resting-quantity change at an absolute tick, with impulses unless snapshot."""
     i = tick - st[S_BASE]

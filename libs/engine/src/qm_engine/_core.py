@@ -16,7 +16,7 @@ from qm_engine._book import (
     recenter,
     remove_qty,
 )
-from qm_engine._jit import kernel
+from qm_engine._jit import kernel, leaf
 from qm_engine._layout import (
     B_ASK_PX,
     B_BID_PX,
@@ -154,7 +154,7 @@ def flush_bins(st, par, lv, phys, plast, co, tmp, out_bins, out_lbl, out_f, out_
     return ob, ST_DONE
 
 
-@kernel
+@leaf
 def _clock(st, par, phys, co, ts):
     """Advance the event clock; move the physics epoch at fixed multiples of EPOCH_NS."""
     st[S_NOW] = ts
@@ -166,7 +166,7 @@ def _clock(st, par, phys, co, ts):
     growth(par, st[S_T0], ts, co)
 
 
-@kernel
+@leaf
 def _bookkeep(st, par, phys, co, ts, fl, seq, snap):
     """Clock, sequence gaps and bad-book flags of one record."""
     st[S_RECORDS] += 1
@@ -218,7 +218,7 @@ def _apply(st, par, lv, phys, plast, co, keys, oc, act, sd, oid, price, size, sn
         st[S_BAD_RECORD] += 1
 
 
-@kernel
+@leaf
 def _after(st, lv, phys, plast, keys, oc, fl, snap):
     """F_LAST handling: snapshot completion, validity, recentring at consistent states."""
     st[S_AT_LAST] = 1 if fl & F_LAST else 0
