@@ -33,5 +33,8 @@ migrate: install ## apply every service's migrations to QM_DATABASE_URL (or the 
 bench: install ## run the benchmarks in bench/ (figures beside same-run references, written to var/bench/)
 	$(PY) -m bench
 
+e2e: install ## end-to-end tests only: the real stack through Envoy
+	$(UV) run --frozen pytest tests/e2e -p no:randomly -q $(PYTEST_ARGS)
+
 validate-configs: install ## validate every spec under configs/
 	$(PY) -m qm_specs.validate configs

@@ -30,7 +30,12 @@ def _include_name(schema: str) -> Any:
 
 
 def _configure(connection: Connection, metadata: MetaData, schema: str) -> None:
-    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    # CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database, which service roles lack
+    exists = connection.execute(
+        text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
+    ).first()
+    if exists is None:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     context.configure(
         connection=connection,
         target_metadata=metadata,
