@@ -57,7 +57,7 @@ def serving_settings(
         service_token=SERVICE_TOKEN,
         serving_configs_dir=str(CONFIGS),
         serving_pace=50.0,
-        serving_synthetic_minutes=0.25,
+        serving_replay_minutes=0.25,
         log_json=False,
         serving_warm_up=False,
     )

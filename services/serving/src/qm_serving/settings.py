@@ -20,7 +20,7 @@ class ServingSettings(WebSettings):
     serving_stream_token_ttl_s: int = 60
     # HMAC key of stream tokens; empty means derive it from the service token.
     serving_stream_token_secret: str = ""
-    # Synthetic sources: minutes generated per replay (0 = the pipeline's whole capture window).
-    serving_synthetic_minutes: float = 0.0
+    # Cap on a replay's window in minutes (0 = the pipeline's whole capture window).
+    serving_replay_minutes: float = 0.0
     # Compile the engine kernels in the background at start-up (off in most tests).
     serving_warm_up: bool = True

@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ import uvicorn
 import yaml
 from fastapi import FastAPI
 
+from qm_market.instruments import load_instrument
+from qm_market.synth import SynthSpec, write_session
 from qm_serving.app import create_app
 from qm_serving.settings import ServingSettings
 from qm_serving.stream.warmup import warm_up
@@ -79,9 +82,25 @@ async def _serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task[None], int]
     return server, task, int(port)
 
 
+RECORDED = "qmdemo_session.dbn"
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data root holding a recorded 15 s QMDEMO session (the demo pipeline's window start)."""
+    root = tmp_path_factory.mktemp("serving-data")
+    instrument = load_instrument(CONFIGS / "instruments" / "QMDEMO.yaml")
+    write_session(SynthSpec(instrument, date(2026, 3, 2), "09:30", 0.25, 7), root / RECORDED)
+    return root
+
+
 @pytest.fixture(scope="module")
 async def live(
-    stream_db: str, qm_redis_url: str, qm_issuer: TestIssuer, warm_kernels: None
+    stream_db: str,
+    qm_redis_url: str,
+    qm_issuer: TestIssuer,
+    warm_kernels: None,
+    data_root: Path,
 ) -> AsyncIterator[LiveServer]:
     settings = ServingSettings(
         database_url=stream_db,
@@ -90,7 +109,8 @@ async def live(
         service_token="test-service-token",
         serving_configs_dir=str(CONFIGS),
         serving_pace=10.0,
-        serving_synthetic_minutes=0.25,
+        serving_replay_minutes=0.25,
+        serving_data_root=str(data_root),
         serving_queue_frames=64,
         serving_warm_up=False,
         log_json=False,
@@ -118,9 +138,17 @@ def publish(live: LiveServer) -> Callable[..., Any]:
         )
         return data
 
-    async def go(ws: uuid.UUID, user: str, serving: str = "qmdemo_vp", alias: str = "demo") -> str:
+    async def go(
+        ws: uuid.UUID,
+        user: str,
+        serving: str = "qmdemo_vp",
+        alias: str = "demo",
+        recorded: bool = False,
+    ) -> str:
         body = spec(CONFIGS / "serving" / f"{serving}.yaml")
         pipeline = spec(CONFIGS / "pipeline" / f"{body['pipeline']}.yaml")
+        if recorded:
+            pipeline["source"] = {"kind": "dbn_file", "path": RECORDED}
         headers = live.headers(user, ws)
         response = await live.http.post(
             "/v1/serving/versions", json={"serving": body, "pipeline": pipeline}, headers=headers

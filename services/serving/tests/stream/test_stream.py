@@ -15,11 +15,14 @@ import websockets
 from websockets.asyncio.client import connect
 
 from qm_db.engine import plain_url
-from qm_engine.gold import GOLD_COLUMNS, gold_batch, gold_meta
+from qm_engine.dataset import build_dataset
+from qm_market.instruments import Instrument
 from qm_serving.compute.frames import ARROW_TYPES, decode_frame
-from qm_serving.stream.plan import engine_params, make_engine, tick_int_of
-from qm_serving.stream.sources import replay_source
+from qm_serving.stream.plan import engine_params
+from qm_serving.stream.sources import session_window
 from qm_specs import PublishedServingSpec
+
+RECORDED = "qmdemo_session.dbn"
 
 
 async def _read_all(ws: Any) -> list[Any]:
@@ -40,27 +43,31 @@ def _pairs(messages: list[Any]) -> list[tuple[dict[str, Any], pa.Table]]:
     return [(h, decode_frame(f)) for h, f in zip(body[0::2], body[1::2], strict=True)]
 
 
-def _offline_gold(spec: PublishedServingSpec) -> tuple[np.ndarray, np.ndarray]:
-    """The gold dataset of the same session, computed offline with the batch kernel."""
+def _offline_gold(spec: PublishedServingSpec, data_root: Path, lake: Path) -> pa.Table:
+    """The gold dataset of the same recorded session, built with the engine's dataset API."""
     snap = spec.runtime_snapshot
-    source = replay_source(snap, data_root=Path("."), minutes=0.25)
-    engine = make_engine(snap, source.start_ns, source.end_ns)
-    blocks = [b for batch in source.batches() for b in engine.feed(batch)] + engine.finish()
-    meta = np.concatenate([b.meta for b in blocks])
-    labels = np.concatenate([b.labels for b in blocks])
-    silver_f = np.concatenate([b.silver_f for b in blocks])
-    prices = np.concatenate([b.silver_i for b in blocks])[:, :, 1]
-    gold = gold_batch(
-        engine_params(snap), tick_int_of(snap), gold_meta(meta, labels), silver_f, prices
+    start_ns, end_ns = session_window(snap, minutes=0.25)
+    instrument = Instrument.model_validate(
+        snap.instrument.model_dump(mode="json", exclude={"spec_version"})
     )
-    return meta[:, 0], gold
+    ref = build_dataset(
+        source=data_root / RECORDED,
+        instrument=instrument,
+        start_ns=start_ns,
+        end_ns=end_ns,
+        lake=lake,
+        params=engine_params(snap),
+    )
+    return ref.table("gold").sort_by([("bin_seq", "ascending"), ("k", "ascending")])
 
 
-async def test_stream_contract_and_gold_parity_with_the_offline_dataset(live, publish):
+async def test_stream_contract_and_gold_parity_with_the_offline_dataset(
+    live, publish, data_root, tmp_path
+):
     ws = live.workspace(alice="editor")
-    serving_id = await publish(ws, "alice")
+    serving_id = await publish(ws, "alice", alias="recorded", recorded=True)
     async with connect(
-        f"{live.ws_url}?serving=demo", additional_headers=live.headers("alice", ws)
+        f"{live.ws_url}?serving=recorded", additional_headers=live.headers("alice", ws)
     ) as sock:
         messages = await _read_all(sock)
     config, end = messages[0], messages[-1]
@@ -89,8 +96,9 @@ async def test_stream_contract_and_gold_parity_with_the_offline_dataset(live, pu
             )
         ).json()["spec"]
     )
-    offline_seq, offline = _offline_gold(spec)
-    assert list(offline_seq) == seqs
+    offline = _offline_gold(spec, data_root, tmp_path)
+    rows = config["grid_rows"]
+    assert offline.column("bin_seq").to_pylist()[::rows] == seqs
     gold_in_frames = [f["name"] for f in config["grid_schema_fields"] if f["stage"] == "gold"]
     assert set(gold_in_frames) == {
         "pressure_variant",
@@ -101,9 +109,9 @@ async def test_stream_contract_and_gold_parity_with_the_offline_dataset(live, pu
         "state5_code",
     }
     for name in gold_in_frames:
-        col = GOLD_COLUMNS.index(name)
-        streamed = np.stack([t.column(name).to_numpy() for _, t in pairs])
-        expected = offline[:, :, col].astype(streamed.dtype)
+        streamed = np.concatenate([t.column(name).to_numpy() for _, t in pairs])
+        expected = offline.column(name).to_numpy()
+        assert streamed.dtype == expected.dtype, name
         assert streamed.tobytes() == expected.tobytes(), name
     assert np.any(np.stack([t.column("composite").to_numpy() for _, t in pairs]) != 0)
 

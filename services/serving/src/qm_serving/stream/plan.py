@@ -84,13 +84,13 @@ def plan_stream(
     *,
     selector: str,
     data_root: Path,
-    synthetic_minutes: float,
+    replay_minutes: float,
     pace: float,
     live: LiveFeeds,
 ) -> StreamPlan:
     """The plan of a stream of `version`; Unavailable when its source cannot run here."""
     snapshot = version.spec.runtime_snapshot
-    source = _source(snapshot, data_root, synthetic_minutes, live)
+    source = _source(snapshot, data_root, replay_minutes, live)
     end_ns = source.end_ns if isinstance(source, ReplaySource) else None
     session = {
         "source": snapshot.pipeline.source.kind,

@@ -90,7 +90,7 @@ async def _plan(ws: WebSocket, viewer: Viewer, selector: str) -> StreamPlan:
         version,
         selector=selector,
         data_root=Path(settings.serving_data_root),
-        synthetic_minutes=settings.serving_synthetic_minutes,
+        replay_minutes=settings.serving_replay_minutes,
         pace=settings.serving_pace,
         live=state.live_feeds,
     )
