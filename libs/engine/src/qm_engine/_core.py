@@ -182,7 +182,7 @@ def _bookkeep(st, par, phys, co, ts, fl, seq, snap):
         st[S_LAST_SEQ] = seq
 
 
-@kernel
+@leaf
 def _apply(st, par, lv, phys, plast, co, keys, oc, act, sd, oid, price, size, snap):
     """Dispatch one record by action (one branch per Databento action)."""
     if act == A_ADD or act == A_MODIFY:  # noqa: SIM109 (plain compares keep numba typing simple)
