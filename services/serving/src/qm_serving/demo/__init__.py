@@ -44,3 +44,21 @@ def seed_alias(
     )
     moved.raise_for_status()
     return {"alias": alias, "serving_id": serving_id, "moved": True}
+
+
+DEV_OWNER = {"sub": "dev-owner", "email": "dev-owner@example.com", "name": "Dev Owner"}
+
+
+def dev_headers(client: httpx.Client) -> dict[str, str]:
+    """dev-owner's token (tenancy's dev issuer) and the workspace with slug "demo"."""
+    token = client.post("/v1/auth/dev/token", json=DEV_OWNER)
+    token.raise_for_status()
+    auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    listed = client.get("/v1/workspaces", headers=auth)
+    listed.raise_for_status()
+    body = listed.json()
+    items = body.get("items", []) if isinstance(body, dict) else body
+    found = next((w for w in items if isinstance(w, dict) and w.get("slug") == "demo"), None)
+    if found is None:
+        raise LookupError("no workspace 'demo' yet")
+    return {**auth, "X-Workspace-Id": str(found["workspace_id"])}

@@ -1,32 +1,59 @@
-"""CLI: `python -m qm_serving.demo --url URL --token JWT --workspace WS` seeds alias `demo`."""
+"""CLI: `python -m qm_serving.demo --gateway-url URL [--hold]` seeds alias `demo` for make run.
+
+Without --token/--workspace it gets a dev token for dev-owner (tenancy's dev issuer) and uses the
+workspace with slug "demo", retrying until the stack is up. `--hold` keeps the process alive so a
+process supervisor can own it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from qm_serving.demo import seed_alias
+from qm_serving.demo import dev_headers, seed_alias
+
+
+def _seed(client: httpx.Client, args: argparse.Namespace) -> dict[str, Any]:
+    if args.token:
+        headers = {"Authorization": f"Bearer {args.token}", "X-Workspace-Id": args.workspace}
+    else:
+        headers = dev_headers(client)
+    return seed_alias(
+        client, headers, configs_dir=args.configs, serving=args.serving, alias=args.alias
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Register the demo serving spec and point the alias at it; prints the outcome as JSON."""
     parser = argparse.ArgumentParser(prog="python -m qm_serving.demo")
-    parser.add_argument("--url", required=True, help="gateway (or serving) base URL")
-    parser.add_argument("--token", required=True, help="bearer token of an editor or higher")
-    parser.add_argument("--workspace", required=True, help="workspace id")
+    parser.add_argument("--gateway-url", default="http://127.0.0.1:8080")
+    parser.add_argument("--token", help="bearer token of an editor+ (default: dev-owner's)")
+    parser.add_argument("--workspace", help="workspace id (with --token)")
     parser.add_argument("--configs", default="configs", type=Path)
     parser.add_argument("--serving", default="qmdemo_vp")
     parser.add_argument("--alias", default="demo")
+    parser.add_argument("--wait-s", type=float, default=180.0)
+    parser.add_argument("--hold", action="store_true", help="stay alive after seeding")
     args = parser.parse_args(argv)
-    headers = {"Authorization": f"Bearer {args.token}", "X-Workspace-Id": args.workspace}
-    with httpx.Client(base_url=args.url, timeout=30.0) as client:
-        outcome = seed_alias(
-            client, headers, configs_dir=args.configs, serving=args.serving, alias=args.alias
-        )
-    print(json.dumps(outcome))
+    deadline = time.monotonic() + args.wait_s
+    with httpx.Client(base_url=args.gateway_url, timeout=30.0) as client:
+        while True:
+            try:
+                outcome = _seed(client, args)
+                break
+            except (httpx.HTTPError, LookupError) as exc:
+                if time.monotonic() > deadline:
+                    sys.exit(f"demo serving alias not seeded: {exc}")
+                time.sleep(2.0)
+    print(json.dumps(outcome), flush=True)
+    while args.hold:
+        time.sleep(3600)
     return 0
 
 
