@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from qm_market.dbn_file import read_all
 from qm_market.instruments import load_instrument
 from qm_market.synth import SynthSpec, write_session
