@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ import httpx
 import pytest
 import uvicorn
 
+from qm_engine.dataset import build_dataset
 from qm_jobs.app import create_app
 from qm_jobs.settings import JobsSettings
-from qm_research.synthetic import write_synthetic_dataset
+from qm_market.instruments import load_instrument
+from qm_market.synth import SynthSpec, write_session
 from qm_testing import TestIssuer
 from qm_testing.migrations import upgrade
 from qm_testing.servers import create_database, drop_database
@@ -33,7 +36,6 @@ from qm_web.rbac import Role
 HERE = Path(__file__).resolve().parent
 JOBS_INI = HERE.parent / "alembic.ini"
 REPO = HERE.parents[2]
-DATASET = "synth-2min"
 Headers = dict[str, str]
 
 
@@ -47,11 +49,30 @@ async def jobs_db(qm_postgres_server: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A lake with one synthetic dataset of two minutes (1200 bins of 100 ms)."""
+def built_dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A lake holding one qm_engine dataset of a two-minute synthetic QMDEMO session."""
     root = tmp_path_factory.mktemp("lake")
-    write_synthetic_dataset(root, DATASET, n_bins=1200)
-    return root
+    instrument = load_instrument(REPO / "configs" / "instruments" / "QMDEMO.yaml")
+    session = SynthSpec(instrument, date(2026, 3, 2), "09:30", 2.0, 7)
+    write_session(session, root / "session.dbn")
+    ref = build_dataset(
+        source=root / "session.dbn",
+        instrument=instrument,
+        start_ns=session.start_ns,
+        end_ns=session.start_ns + 120 * 1_000_000_000,
+        lake=root / "lake",
+    )
+    return root / "lake", ref.dataset_id
+
+
+@pytest.fixture(scope="session")
+def lake(built_dataset: tuple[Path, str]) -> Path:
+    return built_dataset[0]
+
+
+@pytest.fixture(scope="session")
+def dataset_id(built_dataset: tuple[Path, str]) -> str:
+    return built_dataset[1]
 
 
 @pytest.fixture(scope="session")
@@ -136,13 +157,13 @@ def member(api: Api, qm_issuer: TestIssuer) -> Callable[..., Headers]:
 
 
 @pytest.fixture
-def submit(http: httpx.AsyncClient) -> Callable[..., Awaitable[httpx.Response]]:
+def submit(http: httpx.AsyncClient, dataset_id: str) -> Callable[..., Awaitable[httpx.Response]]:
     """POST a job: the demo sweep by reference, or an inline spec with a description knob."""
 
     async def post(
         headers: Headers, *, description: str | None = None, **body: Any
     ) -> httpx.Response:
-        payload: dict[str, Any] = {"datasets": [DATASET], **body}
+        payload: dict[str, Any] = {"datasets": [dataset_id], **body}
         if description is not None:
             payload["spec"] = inline_spec(description)
         elif "spec" not in payload:

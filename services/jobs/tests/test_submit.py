@@ -99,10 +99,10 @@ async def test_submit_by_reference_queues_job_with_first_event_and_audit(
     ],
 )
 async def test_bad_spec_is_422_listing_problems_and_writes_nothing(
-    http, member, jobs_db, body, needle
+    http, member, jobs_db, dataset_id, body, needle
 ):
     ws = uuid.uuid4()
-    payload = {"datasets": ["synth-2min"], **body}
+    payload = {"datasets": [dataset_id], **body}
     response = await http.post(QUEUED, json=payload, headers=member(ws, "editor"))
     assert response.status_code == 422, response.text
     error = response.json()
@@ -122,7 +122,7 @@ async def test_bad_spec_is_422_listing_problems_and_writes_nothing(
 @pytest.mark.parametrize(
     "payload",
     [
-        {"datasets": ["synth-2min"]},
+        {"datasets": ["some-dataset"]},
         {
             "spec_ref": "derivative_baseline_sweep",
             "spec": {"kind": "experiment"},
