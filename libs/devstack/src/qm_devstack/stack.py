@@ -17,7 +17,7 @@ from typing import IO
 from qm_devstack.database import migration_grant, service_login
 from qm_devstack.envoy import envoy_spec
 from qm_devstack.gateway import GatewaySettings
-from qm_devstack.net import free_port, http_ok, preferred_or_free
+from qm_devstack.net import free_port, http_ok, port_is_free, preferred_or_free
 from qm_devstack.paths import repo_root
 from qm_devstack.postgres import EmbeddedPostgres
 from qm_devstack.stack_table import SERVICES, ServiceEntry
@@ -158,6 +158,8 @@ class Stack:
             "QM_TENANCY_URL": tenancy,
             "QM_SERVICE_TOKEN": self._service_token(),
             "QM_TENANCY_DEV_KEY_PATH": str(self.dev_key_path),
+            # The simulated Databento gateway (ingestion's local worker) and the workers dialing it
+            "QM_INGESTION_GATEWAY_PORT": str(self.ports.get("ingestion-gateway-sim", 13000)),
             "QM_LOG_JSON": "true" if self.config.log_json else "false",
             "PYTHONUNBUFFERED": "1",
         }
@@ -184,6 +186,8 @@ class Stack:
             self.ports[service.name] = free_port() if self.config.free_ports else service.port
         wanted = None if self.config.free_ports else self.config.gateway_port
         self.gateway_port = wanted if wanted is not None else free_port()
+        # the simulator listens on this port and on the next one (its control port)
+        self.ports["ingestion-gateway-sim"] = _free_pair() if self.config.free_ports else 13000
 
     def _service_database(self, service: ServiceEntry) -> str:
         if not self.config.service_roles:
@@ -205,6 +209,9 @@ class Stack:
             self.supervisor.start(ProcessSpec(f"{service.name}-relay", relay, env))
         for suffix, module in service.workers:
             argv = [sys.executable, "-m", *module]
+            self.supervisor.start(ProcessSpec(f"{service.name}-{suffix}", argv, env))
+        for suffix, module in service.local_workers:
+            argv = [sys.executable, "-m", *(a.format(gateway_url=self.gateway_url) for a in module)]
             self.supervisor.start(ProcessSpec(f"{service.name}-{suffix}", argv, env))
 
     def _start_gateway(self) -> None:
@@ -239,3 +246,12 @@ class Stack:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def _free_pair() -> int:
+    """A port whose successor is free too (the simulated gateway's data and control ports)."""
+    for _ in range(50):
+        port = free_port()
+        if port_is_free(port + 1):
+            return port
+    raise RuntimeError("no two consecutive free ports on loopback")

@@ -18,6 +18,9 @@ class ServiceEntry:
     api: str
     # Extra long-running processes: (process name suffix, `python -m` argv).
     workers: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    # Processes only the local stack runs (simulators, demo seeding): not mirrored in compose/Helm.
+    # "{gateway_url}" in an argv is replaced by the running gateway's URL.
+    local_workers: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
     relay: bool = True
 
     @property
@@ -43,6 +46,10 @@ SERVICES: tuple[ServiceEntry, ...] = (
         port=8102,
         api="qm_ingestion.app:create_app",
         workers=(("worker", ("qm_ingestion.worker",)),),
+        local_workers=(
+            ("gateway-sim", ("qm_ingestion.gateway_sim",)),
+            ("demo", ("qm_ingestion.demo", "--hold", "--gateway-url", "{gateway_url}")),
+        ),
     ),
     ServiceEntry(
         name="jobs",
@@ -50,7 +57,13 @@ SERVICES: tuple[ServiceEntry, ...] = (
         api="qm_jobs.app:create_app",
         workers=(("worker", ("qm_jobs.worker",)),),
     ),
-    ServiceEntry(name="serving", port=8106, api="qm_serving.app:create_app"),
+    ServiceEntry(
+        name="serving",
+        port=8106,
+        api="qm_serving.app:create_app",
+        # registers configs/serving/qmdemo_vp.yaml and points alias `demo` at it
+        local_workers=(("demo", ("qm_serving.demo", "--gateway-url", "{gateway_url}", "--hold")),),
+    ),
 )
 
 

@@ -30,4 +30,5 @@ def workspace_unit(action: str) -> Any:
         async with unit_of_work(request.app.state.sessions, workspace_id=access.workspace_id) as s:
             yield Unit(access=access, session=s)
 
-    return Depends(dependency)
+    # commit before the response is sent: a read right after a write sees it
+    return Depends(dependency, scope="function")

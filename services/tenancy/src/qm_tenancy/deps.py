@@ -33,7 +33,9 @@ def workspace_unit(action: str) -> Any:
         async with unit_of_work(request.app.state.sessions, workspace_id=access.workspace_id) as s:
             yield Unit(access=access, session=s)
 
-    return Depends(dependency)
+    # scope="function": the unit commits before the response is sent, so a client that reads
+    # right after a write sees it, and a failed commit is an error response, never a lost write
+    return Depends(dependency, scope="function")
 
 
 async def system_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -42,7 +44,7 @@ async def system_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SystemSession = Annotated[AsyncSession, Depends(system_session)]
+SystemSession = Annotated[AsyncSession, Depends(system_session, scope="function")]
 
 
 class LocalMembership:
