@@ -211,6 +211,8 @@ def poll() -> Callable[..., Awaitable[dict[str, Any]]]:
 class WorkerProcess:
     """`python -m qm_jobs.worker` as a child process."""
 
+    metrics_url: str | None = None
+
     def __init__(self, settings: JobsSettings, log: Path, **overrides: Any) -> None:
         env = {**os.environ, **_env(settings), **{k: str(v) for k, v in overrides.items()}}
         env["PYTHONPATH"] = os.pathsep.join([str(HERE / "support"), env.get("PYTHONPATH", "")])
@@ -282,7 +284,11 @@ def shared_worker(
 ) -> Iterator[WorkerProcess]:
     """One worker (2 jobs at once) shared by the worker tests, to pay its warm-up once."""
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    worker = WorkerProcess(jobs_settings, log, QM_JOBS_WORKER_CONCURRENCY=2)
+    port = _free_port()
+    worker = WorkerProcess(
+        jobs_settings, log, QM_JOBS_WORKER_CONCURRENCY=2, QM_JOBS_WORKER_METRICS_PORT=port
+    )
+    worker.metrics_url = f"http://127.0.0.1:{port}/metrics"
     yield worker
     worker.stop()
 

@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime
 
 import duckdb
+import httpx
 import pytest
 
 JOBS = "/v1/jobs/experiments"
@@ -176,3 +177,19 @@ async def test_failed_job_keeps_error_trace_and_artifacts_of_finished_runs(
     assert parts, sorted(files)
     manifest = json.loads(files["manifest.json"])
     assert {f["name"] for f in manifest["files"]} == set(files) - {"manifest.json"}
+
+
+async def test_worker_metrics_count_outcomes_runs_and_durations(shared_worker):
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(shared_worker.metrics_url)).text
+    values = {}
+    for line in text.splitlines():
+        if line.startswith("qm_jobs_"):
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    assert values['qm_jobs_finished_total{status="succeeded"}'] >= 3
+    assert values['qm_jobs_finished_total{status="failed"}'] >= 1
+    assert values['qm_jobs_finished_total{status="canceled"}'] >= 1
+    assert values['qm_jobs_runs_total{status="succeeded"}'] >= 8
+    assert values["qm_jobs_run_duration_seconds_count"] >= 8
+    assert "qm_jobs_queue_depth" in values

@@ -74,10 +74,19 @@ def _startup(settings: JobsSettings) -> Any:
             asyncio.create_task(reaper_loop(worker, stop)),
             asyncio.create_task(_listen_for_cancels(redis, settings.redis_namespace, worker.stops)),
         ]
-        if settings.jobs_worker_metrics_port:
-            start_http_server(settings.jobs_worker_metrics_port)
+        _serve_metrics(settings.jobs_worker_metrics_port)
 
     return startup
+
+
+def _serve_metrics(port: int) -> None:
+    """The worker's /metrics; a taken port (a second worker on the host) only costs metrics."""
+    if not port:
+        return
+    try:
+        start_http_server(port)
+    except OSError:
+        log.warning("worker metrics port %s is taken; metrics disabled", port)
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
