@@ -4,38 +4,14 @@
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qm_db.uow import unit_of_work
 from qm_tenancy.workspaces import repository
-from qm_web.deps import Access, authorize
 from qm_web.rbac import Role
-
-
-@dataclass(frozen=True)
-class Unit:
-    """An authorized request's access and its workspace-scoped session."""
-
-    access: Access
-    session: AsyncSession
-
-
-def workspace_unit(action: str) -> Any:
-    """Authorize `action`, then open the unit of work scoped (RLS) to that workspace."""
-
-    async def dependency(
-        request: Request, access: Annotated[Access, authorize(action)]
-    ) -> AsyncIterator[Unit]:
-        async with unit_of_work(request.app.state.sessions, workspace_id=access.workspace_id) as s:
-            yield Unit(access=access, session=s)
-
-    # scope="function": the unit commits before the response is sent, so a client that reads
-    # right after a write sees it, and a failed commit is an error response, never a lost write
-    return Depends(dependency, scope="function")
 
 
 async def system_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from qm_tenancy.audit import service
 from qm_tenancy.audit.schemas import AuditEventRead, ChainVerdict
-from qm_tenancy.deps import Unit, workspace_unit
 from qm_web.responses import declared
+from qm_web.units import Unit, workspace_unit
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 ERRORS = declared(400, 403, 404)

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 
-from qm_tenancy.deps import Unit, workspace_unit
 from qm_tenancy.flags import service
 from qm_tenancy.flags.schemas import FlagState, FlagsUpdate
 from qm_web.responses import declared
+from qm_web.units import Unit, workspace_unit
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}/flags", tags=["flags"])
 ERRORS = declared(400, 403, 404)

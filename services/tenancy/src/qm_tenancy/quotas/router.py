@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 
-from qm_tenancy.deps import Unit, workspace_unit
 from qm_tenancy.quotas import service
 from qm_tenancy.quotas.schemas import QuotaRead, QuotaSet
 from qm_web.responses import declared
+from qm_web.units import Unit, workspace_unit
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}/quotas", tags=["quotas"])
 ERRORS = declared(400, 403, 404)

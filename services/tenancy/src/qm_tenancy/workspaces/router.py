@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
-from qm_tenancy.deps import SystemSession, Unit, workspace_unit
+from qm_tenancy.deps import SystemSession
 from qm_tenancy.workspaces import repository, service
 from qm_tenancy.workspaces.schemas import MemberRead, MemberUpsert, WorkspaceCreate, WorkspaceRead
 from qm_web.deps import Authenticated
 from qm_web.responses import declared
+from qm_web.units import Unit, workspace_unit
 
 router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
 ERRORS = declared(400, 403, 404)
