@@ -56,6 +56,8 @@ SERVICES: tuple[ServiceEntry, ...] = (
         port=8104,
         api="qm_jobs.app:create_app",
         workers=(("worker", ("qm_jobs.worker",)),),
+        # seeds the demo dataset (2 synthetic minutes) so the demo experiment can run at once
+        local_workers=(("demo", ("qm_jobs.demo", "--hold")),),
     ),
     ServiceEntry(
         name="serving",
