@@ -150,6 +150,10 @@ async def test_session_lifecycle_with_a_fault(
     assert np.array_equal(
         await _records(stack.redis, final["stream_key"]), script.expected("ES.c.0", 0)
     )
+    for _ in range(500):  # the gateway observes the client's close a moment after the status
+        if gateway.connections[-1].closed:
+            break
+        await asyncio.sleep(0.02)
     assert gateway.connections[-1].closed
     # the supervisor task ends right after it writes the terminal status: nothing keeps running
     task = stack.worker.tasks.get(uuid.UUID(sid))

@@ -71,8 +71,7 @@ async def test_stop_closes_socket_ends_stream_and_leaves_no_task(
     gateway.play()
     await run.until(lambda: run.sup.counters.records > 100)
     assert await run.stop() == "stopped"
-    await asyncio.sleep(0.2)
-    assert gateway.connections[-1].closed
+    await run.until(lambda: gateway.connections[-1].closed)
     state = await stream_state(run.redis, run.key)
     assert state is not None
     assert state.ended
