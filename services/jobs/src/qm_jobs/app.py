@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import text
 
 from qm_core.logging import configure_logging
 from qm_db.engine import make_engine, make_sessionmaker
@@ -24,9 +23,7 @@ from qm_jobs.queue import JobQueue
 from qm_jobs.runs.router import router as runs_router
 from qm_jobs.settings import JobsSettings
 from qm_web.app import create_service_app
-from qm_web.auth import JwksCache, JwtVerifier
-from qm_web.membership import TenancyMembershipClient, watch_membership_events
-from qm_web.tenancy_client import TenancyClient
+from qm_web.edge import database_ready, remote_verifier, tenancy_lookups
 
 
 def create_app(settings: JobsSettings | None = None) -> FastAPI:
@@ -42,34 +39,21 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         state.redis = Redis.from_url(settings.redis_url)
         state.namespace = settings.redis_namespace
         state.queue = await JobQueue.connect(settings.redis_url, settings.queue_name())
-        membership = TenancyMembershipClient(
-            settings.tenancy_url, settings.service_token, ttl_s=settings.membership_ttl_s
-        )
-        limits = TenancyClient(settings.tenancy_url, settings.service_token)
-        state.membership, state.limits = membership, limits
-        state.ready_checks = [_database_ready, _redis_ready]
+        state.ready_checks = [database_ready, _redis_ready]
         stop = asyncio.Event()
-        tasks = [
-            asyncio.create_task(
-                watch_membership_events(
-                    state.redis, membership.cache, stop, namespace=settings.redis_namespace
-                )
-            ),
-            asyncio.create_task(_watch_queue_depth(state.queue, stop)),
-        ]
+        tasks = [asyncio.create_task(_watch_queue_depth(state.queue, stop))]
         if settings.jobs_api_reaper:
             infra = Infra(settings, state.sessions, state.redis, state.queue)
             tasks.append(asyncio.create_task(reaper_loop(infra, stop)))
         try:
-            yield
+            async with tenancy_lookups(app, settings):
+                yield
         finally:
             stop.set()
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await membership.aclose()
-            await limits.aclose()
             await state.queue.aclose()
             await state.redis.aclose()
             await engine.dispose()
@@ -81,11 +65,7 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
     )
     app.state.settings = settings
-    app.state.verifier = JwtVerifier(
-        JwksCache(settings.auth_jwks_url),
-        issuer=settings.auth_issuer,
-        audience=settings.auth_audience,
-    )
+    app.state.verifier = remote_verifier(settings)
     return app
 
 
@@ -95,11 +75,6 @@ async def _watch_queue_depth(queue: JobQueue, stop: asyncio.Event) -> None:
             QUEUE_DEPTH.set(await queue.depth())
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=5.0)
-
-
-async def _database_ready(app: FastAPI) -> None:
-    async with app.state.sessions() as session:
-        await session.execute(text("SELECT 1"))
 
 
 async def _redis_ready(app: FastAPI) -> None:

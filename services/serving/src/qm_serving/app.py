@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import text
 
 from qm_core.logging import configure_logging
 from qm_db.engine import make_engine, make_sessionmaker
@@ -26,9 +25,7 @@ from qm_serving.stream.tokens import StreamTokens
 from qm_serving.stream.warmup import warm_up
 from qm_serving.versions.router import router as versions_router
 from qm_web.app import create_service_app
-from qm_web.auth import JwksCache, JwtVerifier
-from qm_web.membership import TenancyMembershipClient, watch_membership_events
-from qm_web.tenancy_client import TenancyClient
+from qm_web.edge import database_ready, remote_verifier, tenancy_lookups
 
 
 def create_app(settings: ServingSettings | None = None) -> FastAPI:
@@ -41,34 +38,19 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         app.state.sessions = make_sessionmaker(engine, info=outbox_info(outbox, SERVICE))
         app.state.redis = Redis.from_url(settings.redis_url)
-        membership = TenancyMembershipClient(
-            settings.tenancy_url, settings.service_token, ttl_s=settings.membership_ttl_s
-        )
-        limits = TenancyClient(settings.tenancy_url, settings.service_token)
-        app.state.membership, app.state.limits = membership, limits
         app.state.hub = StreamHub(settings)
         app.state.live_feeds = LiveFeeds()
-        app.state.ready_checks = [_database_ready]
-        stop = asyncio.Event()
+        app.state.ready_checks = [database_ready]
         warming = asyncio.create_task(
             asyncio.to_thread(warm_up) if settings.serving_warm_up else asyncio.sleep(0)
         )
-        watcher = asyncio.create_task(
-            watch_membership_events(
-                app.state.redis, membership.cache, stop, namespace=settings.redis_namespace
-            )
-        )
         try:
-            yield
+            async with tenancy_lookups(app, settings):
+                yield
         finally:
-            stop.set()
             with contextlib.suppress(Exception):
                 await warming
             await app.state.hub.close()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-            await membership.aclose()
-            await limits.aclose()
             await app.state.redis.aclose()
             await engine.dispose()
 
@@ -86,15 +68,6 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
     )
     app.state.settings = settings
-    app.state.verifier = JwtVerifier(
-        JwksCache(settings.auth_jwks_url),
-        issuer=settings.auth_issuer,
-        audience=settings.auth_audience,
-    )
+    app.state.verifier = remote_verifier(settings)
     app.state.stream_tokens = StreamTokens.from_settings(settings)
     return app
-
-
-async def _database_ready(app: FastAPI) -> None:
-    async with app.state.sessions() as session:
-        await session.execute(text("SELECT 1"))

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import text
 
 from qm_core.logging import configure_logging
 from qm_db.engine import make_engine, make_sessionmaker
@@ -25,10 +24,13 @@ from qm_tenancy.settings import TenancySettings
 from qm_tenancy.workspaces.router import router as workspaces_router
 from qm_web.app import create_service_app
 from qm_web.auth import JwksCache, JwtVerifier
+from qm_web.edge import database_ready, remote_verifier
 
 
 def _verifier(settings: TenancySettings, issuer: DevIssuer | None) -> JwtVerifier:
-    jwks = JwksCache(static=issuer.jwks()) if issuer else JwksCache(settings.auth_jwks_url)
+    if issuer is None:
+        return remote_verifier(settings)
+    jwks = JwksCache(static=issuer.jwks())
     return JwtVerifier(jwks, issuer=settings.auth_issuer, audience=settings.auth_audience)
 
 
@@ -53,7 +55,7 @@ def create_app(settings: TenancySettings | None = None) -> FastAPI:
         app.state.sessions = make_sessionmaker(engine, info=outbox_info(outbox, SERVICE))
         app.state.membership = LocalMembership(app.state.sessions)
         app.state.redis = Redis.from_url(settings.redis_url)
-        app.state.ready_checks = [_database_ready]
+        app.state.ready_checks = [database_ready]
         try:
             yield
         finally:
@@ -80,8 +82,3 @@ def create_app(settings: TenancySettings | None = None) -> FastAPI:
     app.state.dev_issuer = issuer
     app.state.verifier = _verifier(settings, issuer)
     return app
-
-
-async def _database_ready(app: FastAPI) -> None:
-    async with app.state.sessions() as session:
-        await session.execute(text("SELECT 1"))
