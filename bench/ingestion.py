@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from redis.asyncio import Redis
 
-from qm_ingestion.runtime.bridge import LiveStreamSource, StreamWriter, stream_key
+from qm_events.market_stream import LiveStreamSource, StreamWriter, stream_key
 from qm_ingestion.runtime.config import GatewayConfig, SessionSpec
 from qm_ingestion.runtime.supervisor import LiveSupervisor
 from qm_market.instruments import load_instrument

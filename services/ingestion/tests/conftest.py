@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from redis.asyncio import Redis
 
-from qm_ingestion.runtime.bridge import LiveStreamSource, StreamWriter, stream_key
+from qm_events.market_stream import LiveStreamSource, StreamWriter, stream_key
 from qm_ingestion.runtime.config import GatewayConfig, SessionSpec
 from qm_ingestion.runtime.supervisor import Hooks, LiveSupervisor, State
 from qm_market.envelope import MarketBatch
@@ -172,6 +172,9 @@ async def live_db(qm_postgres_server: str) -> AsyncIterator[str]:
     await drop_database(qm_postgres_server, url)
 
 
+SERVICE_TOKEN = "ingestion-test-service-token"
+
+
 def ingestion_settings(db_url: str, redis_url: str, namespace: str, port: int) -> Any:
     from qm_ingestion.settings import IngestionSettings
 
@@ -181,6 +184,7 @@ def ingestion_settings(db_url: str, redis_url: str, namespace: str, port: int) -
         redis_namespace=namespace,
         ingestion_gateway_port=port,
         ingestion_databento_key=KEY,
+        service_token=SERVICE_TOKEN,
         ingestion_rolls_dir=str(ROOT / "configs/rolls"),
         ingestion_lease_s=2.0,
         ingestion_poll_s=0.1,

@@ -16,11 +16,11 @@ from sqlalchemy import text
 
 from qm_db.engine import make_engine, make_sessionmaker
 from qm_db.uow import unit_of_work
+from qm_events.market_stream import LiveStreamSource, stream_key, stream_state
 from qm_events.outbox import outbox_info
 from qm_ingestion.db import SERVICE, outbox
 from qm_ingestion.live.schemas import LiveSessionCreate
 from qm_ingestion.live.service import request_session, request_stop
-from qm_ingestion.runtime.bridge import LiveStreamSource, stream_key, stream_state
 from qm_market.lsg_sim import MarketScript, SimGateway
 
 

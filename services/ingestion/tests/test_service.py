@@ -16,10 +16,10 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from qm_db.engine import make_engine, make_sessionmaker
+from qm_events.market_stream import LiveStreamSource
 from qm_events.outbox import outbox_info
 from qm_ingestion.app import create_app
 from qm_ingestion.db import SERVICE, outbox
-from qm_ingestion.runtime.bridge import LiveStreamSource
 from qm_ingestion.runtime.worker import Worker
 from qm_market.lsg_sim import MarketScript, SimGateway
 from qm_testing import TestIssuer, app_client
@@ -258,3 +258,28 @@ async def test_scheduled_roll_is_logged_audited_and_switches_cleanly(
     assert all(len(set(b.records["instrument_id"].tolist())) <= 1 for b in batches)
     records = np.concatenate([b.records for b in batches])
     assert np.array_equal(records, rolling.expected("ES.c.0", 0))
+
+
+async def test_internal_lookup_names_the_active_session_stream(stack: Stack) -> None:
+    path = f"/internal/v1/workspaces/{stack.ws}/live/streams"
+    service = {"Authorization": f"Bearer {stack.worker.settings.service_token}"}
+    assert (await stack.http.get(path, params={"symbol": "ES.c.0"})).status_code == 401
+    none = await stack.http.get(path, params={"symbol": "ES.c.0"}, headers=service)
+    assert none.status_code == 404
+    assert "no live session of ES.c.0" in none.text
+    created = await stack.create()
+    sid = created.json()["session_id"]
+    found = await stack.http.get(path, params={"symbol": "ES.c.0"}, headers=service)
+    assert found.status_code == 200, found.text
+    assert found.json()["session_id"] == sid
+    assert found.json()["stream_key"] == created.json()["stream_key"]
+    other = await stack.http.get(
+        f"/internal/v1/workspaces/{uuid.uuid4()}/live/streams",
+        params={"symbol": "ES.c.0"},
+        headers=service,
+    )
+    assert other.status_code == 404
+    await stack.http.post(f"/v1/ingestion/live/sessions/{sid}/stop", headers=stack.headers)
+    await stack.wait(sid, lambda b: b["status"] == "stopped")
+    gone = await stack.http.get(path, params={"symbol": "ES.c.0"}, headers=service)
+    assert gone.status_code == 404

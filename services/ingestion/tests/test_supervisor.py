@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from qm_ingestion.runtime.bridge import stream_state
+from qm_events.market_stream import stream_state
 from qm_ingestion.runtime.config import GatewayConfig, backoff_delay
 from qm_ingestion.runtime.supervisor import State
 from qm_market.lsg_sim import MarketScript, SimGateway

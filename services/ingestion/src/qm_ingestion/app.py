@@ -12,6 +12,7 @@ from qm_core.logging import configure_logging
 from qm_db.engine import make_engine, make_sessionmaker
 from qm_events.outbox import outbox_info
 from qm_ingestion.db import SERVICE, outbox
+from qm_ingestion.internal.router import router as internal_router
 from qm_ingestion.live.router import router as live_router
 from qm_ingestion.settings import IngestionSettings
 from qm_web.app import create_service_app
@@ -38,7 +39,7 @@ def create_app(settings: IngestionSettings | None = None) -> FastAPI:
 
     app = create_service_app(
         service=SERVICE,
-        routers=[live_router],
+        routers=[live_router, internal_router],
         lifespan=lifespan,
         max_body_bytes=settings.max_body_bytes,
     )

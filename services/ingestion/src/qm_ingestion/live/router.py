@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, status
 
+from qm_events.market_stream import stream_key
 from qm_ingestion.deps import Unit, workspace_unit
 from qm_ingestion.live import service
 from qm_ingestion.live.repository import SessionRows
 from qm_ingestion.live.rolls import load_policy
 from qm_ingestion.live.schemas import LiveSessionCreate, LiveSessionRead
 from qm_ingestion.live.tables import LiveSession
-from qm_ingestion.runtime.bridge import stream_key
 from qm_web.responses import declared
 
 router = APIRouter(prefix="/v1/ingestion/live/sessions", tags=["live"])

@@ -14,9 +14,9 @@ from sqlmodel import col, select
 
 from qm_core.clock import utcnow
 from qm_db.uow import unit_of_work
+from qm_events.market_stream import StreamWriter, stream_key, stream_state
 from qm_ingestion.live import repository
 from qm_ingestion.live.tables import LiveSession
-from qm_ingestion.runtime.bridge import StreamWriter, stream_key, stream_state
 from qm_ingestion.runtime.config import GatewayConfig, SessionSpec
 from qm_ingestion.runtime.persist import SessionHooks
 from qm_ingestion.runtime.supervisor import Counters, LiveSupervisor, State

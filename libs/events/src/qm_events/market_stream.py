@@ -1,4 +1,8 @@
-"""The bridge: live records into a Redis Stream per session, in the market envelope, and back."""
+"""The live path of the market envelope: records into a Redis Stream per session, and back.
+
+Ingestion writes (`StreamWriter`); downstream readers get envelope batches (`LiveStreamSource`)
+or plain record arrays (`LiveSessionFeed`, the shape of serving's live source). DESIGN.md §4.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any
 import numpy as np
 from redis.asyncio import Redis
 
-from qm_market.envelope import MBO_DTYPE, Cursor, MarketBatch, MboArray, SourceInfo
+from qm_market.envelope import F_SNAPSHOT, MBO_DTYPE, Cursor, MarketBatch, MboArray, SourceInfo
 
 # Stream entry fields (all bytes): kind=batch|roll|end, records (raw 56-byte DBN MBO records),
 # symbols {iid: raw symbol}, cursors {iid: [ts_event, ordinal]}, current (iid), seq (records
@@ -192,17 +196,68 @@ class LiveStreamSource:
         return self.batches()
 
 
+@dataclass(frozen=True)
+class FeedWindow:
+    """Where a feed starts: the first record's ts_event and the newest delivered ts_event."""
+
+    first_ts_event: int
+    live_from_ns: int
+
+
+async def feed_window(redis: Redis, key: str, *, scan: int = 256) -> FeedWindow | None:
+    """The first non-snapshot record time and the newest cursor (None before such a record)."""
+    first: int | None = None
+    position = "-"
+    while first is None:
+        entries = await redis.xrange(key, min=position, count=scan)
+        if not entries:
+            return None
+        for _entry_id, fields in entries:
+            if fields[b"kind"] != b"batch" or not fields[b"records"]:
+                continue
+            records = np.frombuffer(fields[b"records"], dtype=MBO_DTYPE)
+            # snapshot records carry the resting orders' own times: bins start at market flow
+            flowing = records["ts_event"][(records["flags"] & F_SNAPSHOT) == 0]
+            if flowing.size:
+                first = int(flowing[0])
+                break
+        position = "(" + entries[-1][0].decode()
+    state = await stream_state(redis, key)
+    newest = max((c.ts_event for c in state.cursors.values()), default=first) if state else first
+    return FeedWindow(first, max(first, newest))
+
+
 class LiveSessionFeed:
     """serving's `LiveSource` over one session's stream: MBO arrays, unpaced, until `stop`.
 
-    A roll needs no extra signal here: the new contract's records start with a Clear, so a book
-    fed from these arrays resets at the switch (`rolls` counts the switches seen).
+    It reads from the start of the stream, so a consumer that joins a running session rebuilds
+    the full book (catch-up) before it reaches the newest records (`live_from_ns`, from
+    `feed_window`). A roll needs no extra signal here: the new contract's records start with a
+    Clear, so a book fed from these arrays resets at the switch (`rolls` counts the switches).
     """
 
-    def __init__(self, redis: Redis, key: str, *, start_ns: int = 0, after: str = "0-0") -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        key: str,
+        *,
+        start_ns: int = 0,
+        live_from_ns: int = 0,
+        after: str = "0-0",
+    ) -> None:
         self.redis, self._key, self._start_ns = redis, key, start_ns
+        self.live_from_ns = live_from_ns
         self.reader = LiveStreamSource(redis, key, after=after, block_ms=200)
         self.rolls = 0
+
+    @classmethod
+    async def open(cls, redis: Redis, key: str, *, width_ns: int) -> LiveSessionFeed | None:
+        """A feed whose bins start at the first record's bin (None while the stream is empty)."""
+        window = await feed_window(redis, key)
+        if window is None:
+            return None
+        start = window.first_ts_event - window.first_ts_event % width_ns
+        return cls(redis, key, start_ns=start, live_from_ns=window.live_from_ns)
 
     @property
     def key(self) -> str:
@@ -211,7 +266,7 @@ class LiveSessionFeed:
 
     @property
     def start_ns(self) -> int:
-        """The session's replay start (0 when it started live)."""
+        """Where bins start: the first record's bin (0 when not opened from the stream)."""
         return self._start_ns
 
     async def batches(self, stop: asyncio.Event) -> AsyncIterator[MboArray]:

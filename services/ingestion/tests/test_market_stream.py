@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from qm_ingestion.runtime.bridge import LiveSessionFeed
+from qm_events.market_stream import LiveSessionFeed
 from qm_market.lsg_sim import MarketScript, SimGateway
 
 

@@ -1,0 +1,1 @@
+"""Internal API for other services (service token; never routed by the gateway)."""
