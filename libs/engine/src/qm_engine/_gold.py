@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from qm_engine._jit import kernel
+from qm_engine._jit import kernel, leaf
 
 # gp (float64 params) slots
 G_C = 0  # c1..c7 at 0..6
@@ -24,82 +24,102 @@ _S5_ABOVE = (-1, -1, -1, -1, 0, 2, -1, -1, 2)
 _S5_BELOW = (-2, -2, 0, -2, 0, 1, -2, -2, 1)
 
 
-@kernel
-def _insert_sorted(arr, n, x):
-    """Insert x into arr[:n] (sorted ascending)."""
-    lo, hi = 0, n
+@leaf
+def _lower_bound(arr, lo, hi, x):
+    """First index in [lo, hi) with arr[i] >= x (hi if none)."""
     while lo < hi:
         mid = (lo + hi) // 2
         if arr[mid] < x:
             lo = mid + 1
         else:
             hi = mid
+    return lo
+
+
+@leaf
+def _insert_sorted(arr, n, x):
+    """Insert x into arr[:n] (sorted ascending) before its equals."""
+    lo = _lower_bound(arr, 0, n, x)
     for i in range(n, lo, -1):
         arr[i] = arr[i - 1]
     arr[lo] = x
 
 
-@kernel
-def _remove_sorted(arr, n, x):
-    """Remove one occurrence of x from arr[:n]."""
-    lo, hi = 0, n - 1
+@leaf
+def _replace_sorted(arr, n, old, x):
+    """Remove one `old` from arr[:n] and insert x, shifting only the entries in between.
+
+    Same array as removing arr[lower_bound(old)] then inserting x at its lower bound in the
+    shortened array (the previous two-step form), bit for bit.
+    """
+    ir = _lower_bound(arr, 0, n - 1, old)
+    # lower bound of x in arr[:n] without entry ir
+    if ir > 0 and not arr[ir - 1] < x:
+        ii = _lower_bound(arr, 0, ir, x)
+    else:
+        ii = _lower_bound(arr, ir + 1, n, x) - 1
+    if ii >= ir:
+        for i in range(ir, ii):
+            arr[i] = arr[i + 1]
+    else:
+        for i in range(ir, ii, -1):
+            arr[i] = arr[i - 1]
+    arr[ii] = x
+
+
+@leaf
+def _kth_deviation(arr, n, j, med, k):
+    """k-th smallest (0-based) of |arr[:n] - med| with j = first index of arr >= med.
+
+    The deviations are two ascending runs, L[t] = med - arr[j-1-t] and R[t] = arr[j+t] - med;
+    the k-th of their union is found by bisecting how many come from L (O(log n); the value
+    equals the outward merge it replaces).
+    """
+    m, nl, nr = k + 1, j, n - j
+    lo, hi = max(0, m - nr), min(m, nl)
     while lo < hi:
-        mid = (lo + hi) // 2
-        if arr[mid] < x:
-            lo = mid + 1
+        a = (lo + hi) // 2
+        if arr[j + m - a - 1] - med > med - arr[j - 1 - a]:
+            lo = a + 1
         else:
-            hi = mid
-    for i in range(lo, n - 1):
-        arr[i] = arr[i + 1]
+            hi = a
+    b = m - lo
+    left = med - arr[j - lo] if lo > 0 else -math.inf
+    right = arr[j + b - 1] - med if b > 0 else -math.inf
+    return max(left, right)
 
 
-@kernel
-def _kth_deviation(arr, n, med, k):
-    """k-th smallest (0-based) of |arr[:n] - med|, merging outward from the median."""
-    j = 0
-    while j < n and arr[j] < med:
-        j += 1
-    i = j - 1
-    val = 0.0
-    for _ in range(k + 1):
-        left = med - arr[i] if i >= 0 else math.inf
-        right = arr[j] - med if j < n else math.inf
-        if left <= right:
-            val, i = left, i - 1
-        else:
-            val, j = right, j + 1
-    return val
-
-
-@kernel
+@leaf
 def _median_sorted(arr, n):
     return arr[n // 2] if n % 2 else 0.5 * (arr[n // 2 - 1] + arr[n // 2])
 
 
-@kernel
+@leaf
 def _robust_z(ring, srt, cnt, pos, zwin, minp, x):
     """Push x into the window and return its robust z-score (0 until min periods)."""
     n = cnt[0]
     if n == zwin:
-        _remove_sorted(srt, n, ring[pos[0]])
-        n -= 1
+        _replace_sorted(srt, n, ring[pos[0]], x)
+    else:
+        _insert_sorted(srt, n, x)
+        n += 1
+        cnt[0] = n
     ring[pos[0]] = x
     pos[0] = (pos[0] + 1) % zwin
-    _insert_sorted(srt, n, x)
-    n += 1
-    cnt[0] = n
     if n < minp:
         return 0.0
     med = _median_sorted(srt, n)
+    j = _lower_bound(srt, 0, n, med)
     if n % 2:
-        mad = _kth_deviation(srt, n, med, n // 2)
+        mad = _kth_deviation(srt, n, j, med, n // 2)
     else:
-        mad = 0.5 * (_kth_deviation(srt, n, med, n // 2 - 1) + _kth_deviation(srt, n, med, n // 2))
+        lo_dev = _kth_deviation(srt, n, j, med, n // 2 - 1)
+        mad = 0.5 * (lo_dev + _kth_deviation(srt, n, j, med, n // 2))
     scale = 1.4826 * mad
     return 0.0 if scale <= 1e-9 else (x - med) / scale
 
 
-@kernel
+@leaf
 def _reset(slot, tick, s_tick, s_count, zcnt, zpos):
     s_tick[slot] = tick
     s_count[slot] = 0
@@ -108,7 +128,7 @@ def _reset(slot, tick, s_tick, s_count, zcnt, zpos):
         zpos[slot, d] = 0
 
 
-@kernel
+@leaf
 def _forces(gp, f):
     """Pressure and vacuum of one silver row (domain.md §2.5)."""
     v_add, v_pull, v_fill, v_rest = f[6], f[7], f[8], f[9]
@@ -118,34 +138,44 @@ def _forces(gp, f):
     return pres, vac
 
 
-@kernel
-def _rollup(gp, ring, count, wmax):
-    """Sum over windows of weight * mean(composite_raw over the last min(count, w) bins)."""
+@leaf
+def _rollup(gp, ring, count, wmax, pre):
+    """Sum over windows of weight * mean(composite_raw over the last min(count, w) bins).
+
+    One newest-first pass keeps the running sums in pre[1..]: the sum over the last w bins is
+    pre[w], the same additions in the same order as a separate loop per window.
+    """
+    idx = (count - 1) % wmax
+    acc = 0.0
+    for b in range(min(count, wmax)):
+        acc += ring[idx]
+        pre[b + 1] = acc
+        idx = idx - 1 if idx > 0 else wmax - 1
     total = 0.0
     nw = int(gp[G_NW])
-    newest = (count - 1) % wmax
     for w_i in range(nw):
         w = min(int(gp[G_WIN + w_i]), count)
-        acc = 0.0
-        for b in range(w):
-            acc += ring[(newest - b) % wmax]
-        total += gp[G_WIN + nw + w_i] * (acc / w)
+        total += gp[G_WIN + nw + w_i] * (pre[w] / w)
     return total
 
 
 @kernel
 def gold_step(
-    gp, meta, silver_f, price, out, s_tick, s_last, s_count, comp, prev, zr, zs, zcnt, zpos
+    gp, meta, silver_f, price, out, s_tick, s_last, s_count, comp, prev, zr, zs, zcnt, zpos, pre
 ):
-    """One bin: meta = (bin_seq, valid, bid_px, ask_px, ask_sign, bid_sign); writes out[rows, 9]."""
+    """One bin: meta = (bin_seq, valid, bid_px, ask_px, ask_sign, bid_sign); writes out[rows, 9].
+
+    pre is scratch of at least max(flow_windows) + 1 floats.
+    """
     n_slots, wmax = comp.shape[0], comp.shape[1]
     bin_seq, valid, bid_px, ask_px = meta[0], meta[1], meta[2], meta[3]
     s5 = (meta[4] + 1) * 3 + (meta[5] + 1)
     out[:] = 0.0
+    level = int(gp[G_TICK])
     for r in range(price.shape[0]):
         if valid == 0 or price[r] == 0:
             continue
-        tick = price[r] // int(gp[G_TICK])
+        tick = price[r] // level
         slot = tick % n_slots
         if s_tick[slot] != tick or s_last[slot] != bin_seq - 1:
             _reset(slot, tick, s_tick, s_count, zcnt, zpos)
@@ -156,15 +186,42 @@ def gold_step(
         comp[slot, n % wmax] = raw
         n += 1
         s_count[slot] = n
-        c = _rollup(gp, comp[slot], n, wmax)
-        _derivs(gp, prev[slot], n, c, out[r])
-        _score(gp, zr[slot], zs[slot], zcnt[slot], zpos[slot], out[r])
+        c = _rollup(gp, comp[slot], n, wmax, pre)
+        o = out[r]
+        _derivs(gp, prev[slot], n, c, o)
+        _score(gp, zr[slot], zs[slot], zcnt[slot], zpos[slot], o)
         side = 2 * price[r] - bid_px - ask_px
-        out[r, 0], out[r, 1], out[r, 2] = pres, vac, c
-        out[r, 6] = _S5_ABOVE[s5] if side > 0 else (_S5_BELOW[s5] if side < 0 else 0)
+        o[0], o[1], o[2] = pres, vac, c
+        o[6] = _S5_ABOVE[s5] if side > 0 else (_S5_BELOW[s5] if side < 0 else 0)
 
 
 @kernel
+def gold_steps(
+    gp, metas, silver_f, price, out, s_tick, s_last, s_count, comp, prev, zr, zs, zcnt, zpos, pre
+):
+    """gold_step for each bin b of a block: metas (n, 6), silver_f (n, rows, 24),
+    price (n, rows) -> out (n, rows, 9)."""
+    for b in range(metas.shape[0]):
+        gold_step(
+            gp,
+            metas[b],
+            silver_f[b],
+            price[b],
+            out[b],
+            s_tick,
+            s_last,
+            s_count,
+            comp,
+            prev,
+            zr,
+            zs,
+            zcnt,
+            zpos,
+            pre,
+        )
+
+
+@leaf
 def _derivs(gp, prev, n, c, o):
     """d1-d3 of the composite with the fixed bin dt; 0 until enough history."""
     dt = gp[G_DT]
@@ -175,7 +232,7 @@ def _derivs(gp, prev, n, c, o):
     o[3], o[4], o[5] = d1, d2, d3
 
 
-@kernel
+@leaf
 def _score(gp, zr, zs, zcnt, zpos, o):
     """Robust z of d1-d3, tanh blend into flow_score, and the 3-state flow code."""
     zwin, minp = int(gp[G_ZWIN]), int(gp[G_MINP])

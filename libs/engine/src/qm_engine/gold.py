@@ -2,9 +2,11 @@
 
     state = GoldState(params, rows=2 * R + 1, tick_int=instrument_tick_int)
     gold = state.step(meta, silver_f, price_int)   # one bin; call in bin order
+    golds = state.steps(metas, silver_fs, price_ints)   # a block of bins, same kernel per bin
 
-`gold_batch` is literally a loop of `GoldState.step`, so batch and serving outputs are
-bit-identical by construction (and a test checks it).
+`gold_batch` and `GoldState.steps` run the one-bin kernel of `GoldState.step` bin after bin
+(inside one compiled loop), so batch and serving outputs are bit-identical by construction
+(and a test checks it).
 """
 
 from __future__ import annotations
@@ -76,7 +78,22 @@ class GoldState:
         self.zs = np.zeros((slots, 3, zwin + 1), dtype=np.float64)
         self.zcnt = np.zeros((slots, 3), dtype=np.int64)
         self.zpos = np.zeros((slots, 3), dtype=np.int64)
+        self.pre = np.zeros(wmax + 1, dtype=np.float64)  # rollup scratch
         self._meta = np.zeros(6, dtype=np.int64)
+
+    def _state(self) -> tuple[npt.NDArray[np.generic], ...]:
+        return (
+            self.s_tick,
+            self.s_last,
+            self.s_count,
+            self.comp,
+            self.prev,
+            self.zr,
+            self.zs,
+            self.zcnt,
+            self.zpos,
+            self.pre,
+        )
 
     def step(self, meta: I64, silver_f: F64, price_int: I64) -> F64:
         """Gold (rows, 9) of one bin; meta = (bin_seq, book_valid, bid_px, ask_px, ask_sign,
@@ -89,16 +106,24 @@ class GoldState:
             np.ascontiguousarray(silver_f, dtype=np.float64),
             np.ascontiguousarray(price_int, dtype=np.int64),
             out,
-            self.s_tick,
-            self.s_last,
-            self.s_count,
-            self.comp,
-            self.prev,
-            self.zr,
-            self.zs,
-            self.zcnt,
-            self.zpos,
+            *self._state(),
         )
+        return out
+
+    def steps(self, meta: I64, silver_f: F64, price_int: I64) -> F64:
+        """Gold (n, rows, 9) of n consecutive bins: `step` for each, in one kernel call;
+        meta (n, 6), silver_f (n, rows, 24), price_int (n, rows)."""
+        n = meta.shape[0]
+        out = np.zeros((n, self.rows, N_GOLD), dtype=np.float64)
+        if n:
+            _gold.gold_steps(
+                self.gp,
+                np.ascontiguousarray(meta, dtype=np.int64),
+                np.ascontiguousarray(silver_f, dtype=np.float64),
+                np.ascontiguousarray(price_int, dtype=np.int64),
+                out,
+                *self._state(),
+            )
         return out
 
 
@@ -121,9 +146,4 @@ def gold_batch(
     params: EngineParams, tick_int: int, meta: I64, silver_f: F64, price_int: I64
 ) -> F64:
     """Gold for a whole dataset (n_bins, rows, 9): the incremental step, bin after bin."""
-    n, rows = price_int.shape
-    state = GoldState(params, rows, tick_int)
-    out = np.zeros((n, rows, N_GOLD), dtype=np.float64)
-    for b in range(n):
-        out[b] = state.step(meta[b], silver_f[b], price_int[b])
-    return out
+    return GoldState(params, price_int.shape[1], tick_int).steps(meta, silver_f, price_int)

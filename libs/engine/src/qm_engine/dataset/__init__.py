@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -171,10 +170,7 @@ def _write_tables(
 
 
 def _gold_of(state: GoldState, block: BinBlock) -> Any:
-    meta = gold_meta(block.meta, block.labels)
-    return np.stack(
-        [state.step(meta[b], block.silver_f[b], block.silver_i[b, :, 1]) for b in range(len(block))]
-    )
+    return state.steps(gold_meta(block.meta, block.labels), block.silver_f, block.silver_i[:, :, 1])
 
 
 class _Writers:
