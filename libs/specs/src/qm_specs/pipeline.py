@@ -37,6 +37,11 @@ class LiveSource(StrictModel):
 
     kind: Literal["live"]
     dataset: str = Field(default="GLBX.MDP3", min_length=1)
+    # The session's subscription symbol: raw (ESZ6) or continuous (ES.c.0, which rolls);
+    # omitted means the pipeline's instrument symbol.
+    symbol: str | None = Field(
+        default=None, pattern=r"^[A-Z0-9]{1,8}(\.[cnv]\.\d{1,2}|[A-Z0-9]{0,12})$"
+    )
 
 
 Source = Annotated[SyntheticSource | DbnFileSource | LiveSource, Field(discriminator="kind")]

@@ -20,7 +20,7 @@ from qm_serving.internal.router import router as internal_router
 from qm_serving.settings import ServingSettings
 from qm_serving.stream.hub import StreamHub
 from qm_serving.stream.router import router as stream_router
-from qm_serving.stream.sources import LiveFeeds
+from qm_serving.stream.sources import IngestionStreams, LiveFeeds
 from qm_serving.stream.tokens import StreamTokens
 from qm_serving.stream.warmup import warm_up
 from qm_serving.versions.router import router as versions_router
@@ -39,7 +39,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         app.state.sessions = make_sessionmaker(engine, info=outbox_info(outbox, SERVICE))
         app.state.redis = Redis.from_url(settings.redis_url)
         app.state.hub = StreamHub(settings)
-        app.state.live_feeds = LiveFeeds()
+        ingestion = IngestionStreams(settings.serving_ingestion_url, settings.service_token)
+        app.state.live_feeds = LiveFeeds(ingestion, app.state.redis)
         app.state.ready_checks = [database_ready]
         warming = asyncio.create_task(
             asyncio.to_thread(warm_up) if settings.serving_warm_up else asyncio.sleep(0)
@@ -51,6 +52,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
             with contextlib.suppress(Exception):
                 await warming
             await app.state.hub.close()
+            await ingestion.aclose()
             await app.state.redis.aclose()
             await engine.dispose()
 

@@ -13,6 +13,8 @@ class ServingSettings(WebSettings):
 
     serving_configs_dir: str = "configs"
     serving_data_root: str = "var/data"
+    # Ingestion's internal API: which session stream feeds a live pipeline's symbol.
+    serving_ingestion_url: str = "http://127.0.0.1:8102"
     # Frames buffered per subscriber before it starts dropping (about 1 s at 10 bins/s).
     serving_queue_frames: int = 8
     # Replay speed: 1.0 is wall-clock real time; tests and benches go faster.

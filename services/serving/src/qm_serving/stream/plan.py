@@ -11,7 +11,7 @@ from qm_engine.fields import EngineParams
 from qm_engine.gold import GoldState
 from qm_engine.params import resolve_tick_int
 from qm_serving.compute.frames import arrow_schema
-from qm_serving.stream.grid import GridComputer
+from qm_serving.stream.grid import EncodedBin, GridComputer
 from qm_serving.stream.hub import SourceFactory
 from qm_serving.stream.producer import ComputerFactory
 from qm_serving.stream.runtime_config import PRICE_SCALE, runtime_config
@@ -54,32 +54,62 @@ def gold_state(snapshot: RuntimeSnapshot) -> GoldState | None:
     return GoldState(params, 2 * params.grid_radius_ticks + 1, tick_int_of(snapshot))
 
 
+class CatchUpComputer(GridComputer):
+    """A live producer's computer: bins ending at or before `live_from_ns` are catch-up.
+
+    They go through the engine and the gold kernel like every bin (the state must be the
+    session's whole history) but are not returned: viewers get bins from the live edge on.
+    """
+
+    def __init__(self, *args: Any, live_from_ns: int) -> None:
+        super().__init__(*args)
+        self.live_from_ns = live_from_ns
+        self.caught_up = 0
+
+    def next_bin(self) -> EncodedBin | None:
+        while (item := super().next_bin()) is not None:
+            if item.bin_end_ns > self.live_from_ns:
+                return item
+            self.caught_up += 1
+        return None
+
+
 def computer_factory(
-    snapshot: RuntimeSnapshot, start_ns: int, end_ns: int | None
+    snapshot: RuntimeSnapshot, start_ns: int, end_ns: int | None, *, live_from_ns: int = 0
 ) -> ComputerFactory:
     """Builds the engine + gold + encoder of one producer (run in a worker thread)."""
     fields = [(f.name, f.dtype) for f in snapshot.serving.stream_schema]
 
     def build() -> GridComputer:
-        return GridComputer(
+        parts = (
             make_engine(snapshot, start_ns, end_ns),
             gold_state(snapshot),
             arrow_schema(fields),
             PRICE_SCALE,
         )
+        if live_from_ns:
+            return CatchUpComputer(*parts, live_from_ns=live_from_ns)
+        return GridComputer(*parts)
 
     return build
 
 
-def _source(
-    snapshot: RuntimeSnapshot, data_root: Path, minutes: float, live: LiveFeeds
+async def _source(
+    version: VerifiedVersion, data_root: Path, minutes: float, live: LiveFeeds
 ) -> ReplaySource | LiveSource:
-    if snapshot.pipeline.source.kind == "live":
-        return live.feed_for(snapshot.instrument.symbol)
+    snapshot = version.spec.runtime_snapshot
+    source = snapshot.pipeline.source
+    if source.kind == "live":
+        return await live.feed_for(
+            version.row.workspace_id,
+            source.symbol or snapshot.instrument.symbol,
+            source.dataset,
+            width_ns=engine_params(snapshot).cell_width_ms * 1_000_000,
+        )
     return replay_source(snapshot, data_root=data_root, minutes=minutes)
 
 
-def plan_stream(
+async def plan_stream(
     version: VerifiedVersion,
     *,
     selector: str,
@@ -90,15 +120,19 @@ def plan_stream(
 ) -> StreamPlan:
     """The plan of a stream of `version`; Unavailable when its source cannot run here."""
     snapshot = version.spec.runtime_snapshot
-    source = _source(snapshot, data_root, replay_minutes, live)
+    source = await _source(version, data_root, replay_minutes, live)
+    replay = isinstance(source, ReplaySource)
     end_ns = source.end_ns if isinstance(source, ReplaySource) else None
+    live_from = 0 if isinstance(source, ReplaySource) else source.live_from_ns
     session = {
         "source": snapshot.pipeline.source.kind,
         "start_ns": str(source.start_ns),
         "end_ns": None if end_ns is None else str(end_ns),
-        "pace": pace,
+        "pace": pace if replay else None,
     }
-    make_computer = computer_factory(snapshot, source.start_ns, end_ns)
+    if not replay:
+        session["live_from_ns"] = str(live_from)
+    make_computer = computer_factory(snapshot, source.start_ns, end_ns, live_from_ns=live_from)
     return StreamPlan(
         key=f"{version.row.serving_id}|{source.key}",
         serving_id=version.row.serving_id,

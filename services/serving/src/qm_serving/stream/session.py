@@ -86,7 +86,7 @@ async def _plan(ws: WebSocket, viewer: Viewer, selector: str) -> StreamPlan:
         version = await aliases.resolve_selector(
             session, workspace_id=viewer.workspace_id, selector=selector
         )
-    return plan_stream(
+    return await plan_stream(
         version,
         selector=selector,
         data_root=Path(settings.serving_data_root),

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+import httpx
+from redis.asyncio import Redis
+
 from qm_core.errors import Invalid, Unavailable
+from qm_events.market_stream import LiveSessionFeed
 from qm_market.dbn_file import DbnFileSource
 from qm_market.envelope import MboArray
 from qm_market.instruments import Instrument
@@ -43,7 +48,9 @@ class LiveSource(Protocol):
     """A live feed (the ingestion service provides it): batches arrive at market speed, unpaced.
 
     `batches` yields MBO record arrays of one instrument in arrival order until `stop` is set or
-    the feed ends; it must not block the event loop.
+    the feed ends; it must not block the event loop. A feed joining a running session starts at
+    the session's first records (the book needs them): bins ending at or before `live_from_ns`
+    are that catch-up, computed but not sent.
     """
 
     @property
@@ -52,25 +59,67 @@ class LiveSource(Protocol):
     @property
     def start_ns(self) -> int: ...
 
+    @property
+    def live_from_ns(self) -> int: ...
+
     def batches(self, stop: asyncio.Event) -> AsyncIterator[MboArray]: ...
+
+
+class LiveStreams(Protocol):
+    """Which market stream carries a workspace's live session of a symbol (ingestion knows)."""
+
+    async def stream_key(self, workspace_id: uuid.UUID, symbol: str, dataset: str) -> str | None:
+        """The Redis stream key of the active session, or None when none runs."""
+        ...
+
+
+class IngestionStreams:
+    """`LiveStreams` over ingestion's internal API (`/internal/v1/workspaces/{ws}/live/streams`)."""
+
+    def __init__(self, base_url: str, service_token: str, *, timeout_s: float = 5.0) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=timeout_s,
+            headers={"Authorization": f"Bearer {service_token}"},
+        )
+
+    async def stream_key(self, workspace_id: uuid.UUID, symbol: str, dataset: str) -> str | None:
+        path = f"/internal/v1/workspaces/{workspace_id}/live/streams"
+        try:
+            reply = await self._client.get(path, params={"symbol": symbol, "dataset": dataset})
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"ingestion unreachable: {exc}") from exc
+        if reply.status_code == 404:
+            return None
+        if not reply.is_success:
+            raise Unavailable(f"ingestion answered {reply.status_code} for {path}")
+        return str(reply.json()["stream_key"])
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
 
 @dataclass
 class LiveFeeds:
-    """Live sources by instrument symbol; the ingestion issue registers its Redis-backed feed."""
+    """Opens the live feed of a workspace's running ingestion session of a symbol."""
 
-    feeds: dict[str, LiveSource] = field(default_factory=dict)
+    streams: LiveStreams
+    redis: Redis
 
-    def register(self, symbol: str, source: LiveSource) -> None:
-        """Make `source` the live feed of `symbol`."""
-        self.feeds[symbol] = source
-
-    def feed_for(self, symbol: str) -> LiveSource:
-        """The live feed of `symbol` (Unavailable when none is running)."""
-        try:
-            return self.feeds[symbol]
-        except KeyError:
-            raise Unavailable(f"no live feed is running for {symbol}") from None
+    async def feed_for(
+        self, workspace_id: uuid.UUID, symbol: str, dataset: str, *, width_ns: int
+    ) -> LiveSessionFeed:
+        """The session's feed, bins starting at its first flowing bin (Unavailable otherwise)."""
+        key = await self.streams.stream_key(workspace_id, symbol, dataset)
+        if key is None:
+            raise Unavailable(
+                f"no live session of {symbol} on {dataset} is running in this workspace "
+                "(start one with POST /v1/ingestion/live/sessions)"
+            )
+        feed = await LiveSessionFeed.open(self.redis, key, width_ns=width_ns)
+        if feed is None:
+            raise Unavailable(f"the live session of {symbol} has not delivered market data yet")
+        return feed
 
 
 @dataclass(frozen=True)

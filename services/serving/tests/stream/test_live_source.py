@@ -1,0 +1,157 @@
+"""A version whose pipeline is live streams from an ingestion session's market stream.
+
+The session's records are written to a real Redis stream with ingestion's writer
+(qm_events.market_stream); which stream belongs to the workspace's session is ingestion's
+answer, given here by a static lookup (the ingestion API itself is tested in its service).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import websockets
+import yaml
+from websockets.asyncio.client import connect
+
+from qm_events.market_stream import StreamWriter, stream_key
+from qm_market.dbn_file import read_all
+from qm_market.envelope import Cursor
+from qm_serving.stream.plan import computer_factory, engine_params
+from qm_specs import PublishedServingSpec
+
+CONFIGS = Path(__file__).resolve().parents[4] / "configs"
+RECORDED = "qmdemo_session.dbn"
+WIDTH = 100_000_000
+
+
+class StaticStreams:
+    """Ingestion's lookup, as a table: (workspace, symbol) -> stream key."""
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[uuid.UUID, str], str] = {}
+
+    async def stream_key(self, workspace_id: uuid.UUID, symbol: str, dataset: str) -> str | None:
+        return self.keys.get((workspace_id, symbol))
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str)
+    )
+    return data
+
+
+async def _publish_live(live: Any, ws: uuid.UUID, user: str, alias: str) -> str:
+    body = _yaml(CONFIGS / "serving" / "qmdemo_vp.yaml")
+    pipeline = _yaml(CONFIGS / "pipeline" / f"{body['pipeline']}.yaml")
+    pipeline["source"] = {"kind": "live", "symbol": "QMDEMO"}
+    headers = live.headers(user, ws)
+    reply = await live.http.post(
+        "/v1/serving/versions", json={"serving": body, "pipeline": pipeline}, headers=headers
+    )
+    assert reply.status_code in (200, 201), reply.text
+    serving_id: str = reply.json()["serving_id"]
+    moved = await live.http.post(
+        f"/v1/serving/aliases/{alias}/activate",
+        json={"serving_id": serving_id, "reason": "live test"},
+        headers=headers,
+    )
+    assert moved.status_code in (200, 409), moved.text
+    return serving_id
+
+
+@pytest.fixture
+def streams(live: Any) -> StaticStreams:
+    table = StaticStreams()
+    original = live.app.state.live_feeds.streams
+    live.app.state.live_feeds.streams = table
+    yield table
+    live.app.state.live_feeds.streams = original
+
+
+async def _write(writer: StreamWriter, records: np.ndarray, seq: int) -> int:
+    iid = int(records["instrument_id"][0])
+    for part in np.array_split(records, max(1, len(records) // 400)):
+        seq += len(part)
+        cursor = Cursor(int(part["ts_event"][-1]), 0)
+        await writer.publish(
+            part, symbols={iid: "QMDEMO"}, cursors={iid: cursor}, current=iid, seq=seq, t_rx=0
+        )
+    return seq
+
+
+async def test_live_version_catches_up_then_streams_new_bins_identical_to_replay(
+    live: Any, streams: StaticStreams, data_root: Path
+) -> None:
+    ws = live.workspace(alice="editor")
+    serving_id = await _publish_live(live, ws, "alice", "live")
+    records = read_all(data_root / RECORDED)
+    key = stream_key(f"test-{uuid.uuid4().hex[:8]}", "s-live")
+    redis = live.app.state.redis
+    writer = StreamWriter(redis, key, session_id="s-live", dataset="GLBX.MDP3")
+    half = len(records) // 2
+    seq = await _write(writer, records[:half], 0)
+    streams.keys[(ws, "QMDEMO")] = key
+    try:
+        async with connect(
+            f"{live.ws_url}?serving=live", additional_headers=live.headers("alice", ws)
+        ) as sock:
+            config = json.loads(await sock.recv())
+            assert config["type"] == "runtime_config"
+            session = config["session"]
+            assert session["source"] == "live"
+            live_from = int(session["live_from_ns"])
+            assert live_from == int(records["ts_event"][half - 1])
+            seq = await _write(writer, records[half:], seq)
+            await writer.end("stopped", cursors={}, current=None, seq=seq)
+            got: list[tuple[dict[str, Any], bytes]] = []
+            try:
+                while True:
+                    header = json.loads(await sock.recv())
+                    if header["type"] == "end":
+                        break
+                    got.append((header, await sock.recv()))
+            except websockets.ConnectionClosed:
+                pass
+    finally:
+        await redis.delete(key)
+    assert got, "no live bins arrived"
+    seqs = [h["bin_seq"] for h, _ in got]
+    assert seqs == sorted(set(seqs))
+    # catch-up bins are computed but not sent: every bin sent ends after the live edge
+    assert all(int(h["bin_end_ns"]) > live_from for h, _ in got)
+    # the same records through the same kernels offline give byte-identical frames
+    spec = PublishedServingSpec.model_validate(
+        (
+            await live.http.get(
+                f"/v1/serving/versions/{serving_id}", headers=live.headers("alice", ws)
+            )
+        ).json()["spec"]
+    )
+    snap = spec.runtime_snapshot
+    start = int(session["start_ns"])
+    assert start % (engine_params(snap).cell_width_ms * 1_000_000) == 0
+    offline = computer_factory(snap, start, None)()
+    reference = {b.bin_seq: b.frame for b in offline.push(records)}
+    assert all(reference[h["bin_seq"]] == frame for h, frame in got)
+
+
+async def test_live_version_without_a_running_session_is_refused_clearly(
+    live: Any, streams: StaticStreams
+) -> None:
+    ws = live.workspace(alice="editor")
+    await _publish_live(live, ws, "alice", "live")
+    async with connect(
+        f"{live.ws_url}?serving=live", additional_headers=live.headers("alice", ws)
+    ) as sock:
+        message = json.loads(await sock.recv())
+        with pytest.raises(websockets.ConnectionClosed):
+            await sock.recv()
+    assert message["type"] == "error"
+    assert "no live session of QMDEMO" in message["message"]
+    assert sock.close_code == 1008
