@@ -23,6 +23,8 @@ app.kubernetes.io/name: {{ .name }}
   value: {{ .root.Values.auth.jwksUri | quote }}
 - name: QM_TENANCY_URL
   value: "http://tenancy:{{ .root.Values.services.tenancy.port }}"
+- name: QM_SERVING_INGESTION_URL
+  value: "http://ingestion:{{ .root.Values.services.ingestion.port }}"
 - name: QM_TENANCY_DEV_KEY_PATH
   value: /var/lib/qmachina/dev-auth/dev-signing-key.json
 - name: QM_DATABASE_URL

@@ -1,6 +1,7 @@
 """`python -m qm_ingestion.gateway_sim`: the local stack's simulated Databento gateway.
 
-10 minutes of synthetic ES rolling ESZ6 -> ESH7 at 80 %, played at 300 records/s, on the port
+30 minutes of synthetic ES rolling ESZ6 -> ESH7 half way (1.47 M records of both contracts),
+played at 600 records/s: about 40 minutes of wall clock, the roll after about 20. On the port
 the worker dials (QM_INGESTION_GATEWAY_PORT, default 13000; control port = that + 1). Steer it
 with `python -m qm_market.lsg_sim fault reset` (or close/silence/error/slow).
 """
@@ -25,13 +26,13 @@ def main() -> None:
             "--key",
             settings.ingestion_databento_key,
             "--minutes",
-            "10",
+            "30",
             "--rate",
-            "300",
+            "600",
             "--roll-to",
             "ESH7:42140999",
             "--roll-fraction",
-            "0.8",
+            "0.5",
         ]
     )
 
