@@ -1,12 +1,18 @@
 """Serving fan-out benchmark: 500 WebSocket subscribers of one alias beside 1, at 10 bins/s.
 
-The serving app runs under uvicorn in a child process on a loopback port (its own scratch
-database; tenancy's membership and quota lookups replaced by static stand-ins, since tenancy is
-not part of this measurement). The parent registers the demo spec (configs/serving/qmdemo_vp),
-points alias `bench` at it and opens first 1 subscriber, then N, each for a fixed window at
-pace 1.0 (100 ms bins, i.e. 10 bins/s). Delay = receipt wall clock minus the producer's
-`emitted_at_ns` stamp, measured in the client process (so it includes client-side parsing under
-load). Writes var/bench/serving.json.
+The serving app runs under uvicorn in a child process on a loopback port with the flags the
+deployments use (uvloop, `websockets-sansio`, no per-message-deflate; its own scratch database;
+tenancy's membership and quota lookups replaced by static stand-ins, since tenancy is not part of
+this measurement). The parent registers the demo spec (configs/serving/qmdemo_vp), points alias
+`bench` at it and measures first 1 subscriber, then N, each for a fixed window at pace 1.0
+(100 ms bins, i.e. 10 bins/s).
+
+Clients run in `--clients` worker processes (the N subscribers split between them), so that one
+Python client process does not become the thing being measured. Delay = receipt wall clock (taken
+as soon as the client library hands over the header) minus the producer's `emitted_at_ns` stamp.
+The machine's cores are shared by the server and the clients: the JSON records the CPU seconds
+each side spent in the window (per bin) and the load average, so a figure can be read in context.
+Writes var/bench/serving.json.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing as mp
 import os
 import socket
 import subprocess
@@ -21,6 +28,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +40,14 @@ REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "var" / "bench"
 INI = REPO / "services" / "serving" / "alembic.ini"
 TARGET_P99_MS = 50.0
+BINS_PER_SECOND = 10
+# The uvicorn options serving runs with everywhere (devstack, images): see docs/adr/0600.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "ws": "websockets-sansio",
+    "ws_per_message_deflate": False,
+}
 
 
 @dataclass
@@ -50,12 +66,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _watch(
-    url: str, headers: dict[str, str], viewer: Viewer, window: dict[str, bool]
+    url: str, headers: dict[str, str], viewer: Viewer, window: dict[str, bool], compress: bool
 ) -> None:
-    # no permessage-deflate: compressing every frame per connection is the first fan-out limit
+    # no permessage-deflate by default: the server has it off (browsers offer it; see the ADR)
+    options: dict[str, Any] = {} if compress else {"compression": None}
     async with connect(
-        url, additional_headers=headers, max_size=None, open_timeout=120, compression=None
+        url, additional_headers=headers, max_size=None, open_timeout=120, **options
     ) as ws:
         await ws.recv()  # runtime_config
         viewer.connected = True
@@ -71,25 +97,98 @@ async def _watch(
             viewer.dropped += int(header["dropped_since_last"])
 
 
-async def _phase(url: str, headers: dict[str, str], n: int, seconds: float) -> dict[str, Any]:
+async def _client(
+    url: str, headers: dict[str, str], n: int, seconds: float, compress: bool, conn: Connection
+) -> None:
+    """One client process: connect n viewers, report ready, measure after "go", report."""
     viewers, window = [Viewer() for _ in range(n)], {"on": False}
     tasks = []
     for i, viewer in enumerate(viewers):
-        tasks.append(asyncio.create_task(_watch(url, headers, viewer, window)))
-        if i % 50 == 49:
-            await asyncio.sleep(0.2)  # ramp up instead of a SYN flood
+        tasks.append(asyncio.create_task(_watch(url, headers, viewer, window, compress)))
+        if i % 25 == 24:
+            await asyncio.sleep(0.1)  # ramp up instead of a SYN flood
     for _ in range(600):  # up to 2 minutes for every subscriber to get its runtime_config
         if all(v.connected for v in viewers):
             break
         await asyncio.sleep(0.2)
-    await asyncio.sleep(1.0)  # let the fan-out settle after the ramp
+    conn.send(sum(v.connected for v in viewers))
+    await asyncio.to_thread(conn.recv)  # "go"
+    cpu0 = time.process_time()
     window["on"] = True
     await asyncio.sleep(seconds)
     window["on"] = False
+    cpu = time.process_time() - cpu0
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return _summary(viewers, seconds)
+    conn.send(
+        {
+            "cpu_s": cpu,
+            "viewers": [
+                (np.asarray(v.delays_ms, dtype=np.float64), v.dropped, v.frame_bytes, v.connected)
+                for v in viewers
+            ],
+        }
+    )
+
+
+def _client_process(
+    url: str, headers: dict[str, str], n: int, seconds: float, compress: bool, conn: Connection
+) -> None:
+    """Entry point of a client worker process."""
+    asyncio.run(_client(url, headers, n, seconds, compress, conn))
+
+
+def _phase(
+    url: str,
+    headers: dict[str, str],
+    n: int,
+    seconds: float,
+    *,
+    clients: int,
+    compress: bool,
+    server_pid: int,
+) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    shares = [n // clients + (1 if i < n % clients else 0) for i in range(min(clients, n))]
+    pipes, procs = [], []
+    for share in shares:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(
+            target=_client_process, args=(url, headers, share, seconds, compress, child)
+        )
+        proc.start()
+        pipes.append(parent)
+        procs.append(proc)
+    try:
+        connected = sum(int(p.recv()) for p in pipes)
+        time.sleep(1.0)  # let the fan-out settle after the ramp
+        load_before = os.getloadavg()[0]
+        server_cpu0 = _cpu_seconds(server_pid)
+        for p in pipes:
+            p.send("go")
+        reports = [p.recv() for p in pipes]
+        server_cpu = _cpu_seconds(server_pid) - server_cpu0
+    finally:
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
+    viewers = [
+        Viewer(list(delays), dropped, frame_bytes, ok)
+        for report in reports
+        for delays, dropped, frame_bytes, ok in report["viewers"]
+    ]
+    summary = _summary(viewers, seconds)
+    bins = seconds * BINS_PER_SECOND
+    summary.update(
+        connected=connected,
+        client_processes=len(shares),
+        server_cpu_ms_per_bin=round(server_cpu / bins * 1000, 2),
+        client_cpu_ms_per_bin=round(sum(r["cpu_s"] for r in reports) / bins * 1000, 2),
+        load_average_1m=round(load_before, 2),
+    )
+    return summary
 
 
 def _summary(viewers: list[Viewer], seconds: float) -> dict[str, Any]:
@@ -112,7 +211,7 @@ def _summary(viewers: list[Viewer], seconds: float) -> dict[str, Any]:
     }
 
 
-def _serve(database_url: str, port: int, info: Path) -> None:
+def _serve(database_url: str, port: int, info: Path, deflate: bool) -> None:
     """Child process: the serving app on 127.0.0.1:port with static tenancy stand-ins."""
     import uvicorn
 
@@ -134,16 +233,9 @@ def _serve(database_url: str, port: int, info: Path) -> None:
     warm_up()
     app = create_app(settings)
     issuer, workspace = TestIssuer(), uuid.uuid4()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            ws="websockets-sansio",
-            ws_per_message_deflate=False,
-            log_level="warning",
-        )
-    )
+    options = {**UVICORN_OPTIONS, "ws_per_message_deflate": deflate}
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options)
+    server = uvicorn.Server(config)
 
     async def run() -> None:
         task = asyncio.create_task(server.serve())
@@ -158,7 +250,9 @@ def _serve(database_url: str, port: int, info: Path) -> None:
         await asyncio.to_thread(info.write_text, json.dumps(headers))
         await task
 
-    asyncio.run(run())
+    # the loop uvicorn's CLI would pick for these options (uvloop)
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(run())
 
 
 async def _prepare(base: str, headers: dict[str, str]) -> str:
@@ -191,13 +285,14 @@ def _wait_for(info: Path, proc: subprocess.Popen[bytes], timeout: float) -> dict
     return headers
 
 
-def _spawn(database: str, port: int, info: Path) -> subprocess.Popen[bytes]:
+def _spawn(database: str, port: int, info: Path, deflate: bool) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "bench.serving", "--serve", "--db", database]
     argv += ["--port", str(port), "--info", str(info)]
+    argv += ["--server-deflate"] if deflate else []
     return subprocess.Popen(argv, cwd=REPO)
 
 
-async def _measure(subscribers: int, seconds: float, server_url: str) -> dict[str, Any]:
+async def _measure(args: argparse.Namespace, server_url: str) -> dict[str, Any]:
     from qm_testing.migrations import upgrade
     from qm_testing.servers import create_database, drop_database
 
@@ -206,12 +301,15 @@ async def _measure(subscribers: int, seconds: float, server_url: str) -> dict[st
     proc = None
     try:
         await upgrade(INI, database)
-        proc = _spawn(database, port, info)
+        proc = _spawn(database, port, info, args.server_deflate)
         headers = await asyncio.to_thread(_wait_for, info, proc, 180.0)
         serving_id = await _prepare(f"http://127.0.0.1:{port}", headers)
         url = f"ws://127.0.0.1:{port}/v1/stream?serving=bench"
-        one = await _phase(url, headers, 1, seconds)
-        many = await _phase(url, headers, subscribers, seconds)
+        options = {"compress": args.client_deflate, "server_pid": proc.pid}
+        one = await asyncio.to_thread(_phase, url, headers, 1, args.seconds, clients=1, **options)
+        many = await asyncio.to_thread(
+            _phase, url, headers, args.subscribers, args.seconds, clients=args.clients, **options
+        )
         return {"serving_id": serving_id, "one_subscriber": one, "fan_out": many}
     finally:
         if proc is not None:
@@ -226,22 +324,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.serving")
     parser.add_argument("--subscribers", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--clients", type=int, default=2, help="client worker processes")
+    parser.add_argument(
+        "--client-deflate", action="store_true", help="offer permessage-deflate like a browser"
+    )
+    parser.add_argument(
+        "--server-deflate", action="store_true", help="let the server accept permessage-deflate"
+    )
+    parser.add_argument("--out", type=Path, default=OUT / "serving.json")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--info", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv if argv is not None else [])
     if args.serve:
-        _serve(args.db, args.port, args.info)
+        _serve(args.db, args.port, args.info, args.server_deflate)
         return 0
     OUT.mkdir(parents=True, exist_ok=True)
     server = os.environ.get("QM_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     started = time.monotonic()
-    result = asyncio.run(_measure(args.subscribers, args.seconds, server))
+    result = asyncio.run(_measure(args, server))
     fan = result["fan_out"]
     result.update(
-        bins_per_second=10,
+        bins_per_second=BINS_PER_SECOND,
         cpu_count=os.cpu_count(),
+        uvicorn={**UVICORN_OPTIONS, "ws_per_message_deflate": args.server_deflate},
+        client_offers_deflate=args.client_deflate,
         target_p99_ms=TARGET_P99_MS,
         target_met=bool(
             fan["delay_ms_p99"] is not None
@@ -250,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         wall_s=round(time.monotonic() - started, 1),
     )
-    (OUT / "serving.json").write_text(json.dumps(result, indent=2) + "\n")
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in ("one_subscriber", "fan_out", "target_met")}, indent=2))
     return 0
 

@@ -18,6 +18,7 @@ from qm_serving.db import SERVICE, outbox
 from qm_serving.diff.router import router as diff_router
 from qm_serving.internal.router import router as internal_router
 from qm_serving.settings import ServingSettings
+from qm_serving.stream.follow import DatabaseAliasDirectory
 from qm_serving.stream.hub import StreamHub
 from qm_serving.stream.router import router as stream_router
 from qm_serving.stream.sources import IngestionStreams, LiveFeeds
@@ -38,7 +39,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         app.state.sessions = make_sessionmaker(engine, info=outbox_info(outbox, SERVICE))
         app.state.redis = Redis.from_url(settings.redis_url)
-        app.state.hub = StreamHub(settings)
+        app.state.hub = StreamHub(settings, DatabaseAliasDirectory(app.state))
         ingestion = IngestionStreams(settings.serving_ingestion_url, settings.service_token)
         app.state.live_feeds = LiveFeeds(ingestion, app.state.redis)
         app.state.ready_checks = [database_ready]

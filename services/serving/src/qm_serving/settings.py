@@ -24,5 +24,8 @@ class ServingSettings(WebSettings):
     serving_stream_token_secret: str = ""
     # Cap on a replay's window in minutes (0 = the pipeline's whole capture window).
     serving_replay_minutes: float = 0.0
+    # How often open streams of an alias look up where it points (they follow activations and
+    # rollbacks made by any replica); one query per pass for all followed aliases.
+    serving_alias_poll_s: float = 1.0
     # Compile the engine kernels in the background at start-up (off in most tests).
     serving_warm_up: bool = True

@@ -12,6 +12,7 @@ import yaml
 
 from qm_serving.compute.frames import header_text
 from qm_serving.settings import ServingSettings
+from qm_serving.stream.grid import EncodedBin
 from qm_serving.stream.hub import StreamHub
 from qm_serving.stream.plan import computer_factory
 from qm_serving.stream.producer import StreamEnd, Subscriber
@@ -41,7 +42,8 @@ def _make_source() -> Any:
 async def _drain(sub: Subscriber, delay: float) -> list[tuple[int, int]]:
     """(bin_seq, dropped_since_last) of every frame this subscriber receives."""
     received = []
-    while not isinstance(item := await sub.queue.get(), StreamEnd):
+    while not isinstance(item := await sub.get(), StreamEnd):
+        assert isinstance(item, EncodedBin)
         header = json.loads(header_text(item.header, sub.take_dropped()))
         received.append((header["bin_seq"], header["dropped_since_last"]))
         await asyncio.sleep(delay)

@@ -45,12 +45,17 @@ Columns = dict[str, npt.NDArray[Any]]
 
 @dataclass(frozen=True, slots=True)
 class EncodedBin:
-    """One bin ready for the wire: header prefix (no drop count), Arrow frame, stream time."""
+    """One bin ready for the wire: header prefix (no drop count), Arrow frame, stream time.
+
+    `text` is the complete header of the common case (nothing dropped since the last frame),
+    formatted once per bin by the producer instead of once per subscriber.
+    """
 
     bin_seq: int
     bin_end_ns: int
     header: str
     frame: bytes
+    text: str = ""
 
 
 def silver_columns(block: BinBlock, j: int) -> Columns:

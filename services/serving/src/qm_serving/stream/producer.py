@@ -7,10 +7,12 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+from qm_serving.compute.frames import header_text
 from qm_serving.stream.grid import EncodedBin, GridComputer
 from qm_serving.stream.metrics import FRAMES_DROPPED, PRODUCER_LAG
 from qm_serving.stream.sources import LiveSource, ReplaySource
@@ -20,32 +22,103 @@ log = logging.getLogger("qm.serving.stream")
 
 @dataclass(frozen=True)
 class StreamEnd:
-    """Sentinel queued after the last bin: the stream is over, with a reason."""
+    """Sentinel queued after the last bin: the stream is over, with a reason and a close code."""
 
     reason: str
+    code: int = 1000
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True)
+class Retarget:
+    """Control item: the followed alias moved; what follows is the stream of another version."""
+
+    runtime_config: dict[str, Any]
+    serving_id: str
+
+
+Item = EncodedBin | StreamEnd | Retarget
+
+
 class Subscriber:
-    """One viewer's bounded queue; when full the oldest frame is dropped, never the producer."""
+    """One viewer's bounded queue; when full the oldest frame is dropped, never the producer.
 
-    workspace_id: uuid.UUID
-    maxsize: int
-    queue: asyncio.Queue[EncodedBin | StreamEnd] = field(init=False)
-    dropped_total: int = 0
-    _dropped_pending: int = 0
+    A plain deque plus one wake-up future (cheaper than asyncio.Queue on the fan-out path).
+    Only frames count against `maxsize` and only frames are dropped: a `Retarget` or `StreamEnd`
+    is always delivered, in order.
+    """
 
-    def __post_init__(self) -> None:
-        self.queue = asyncio.Queue(self.maxsize)
+    __slots__ = (
+        "_bins",
+        "_dropped_pending",
+        "_items",
+        "_waiter",
+        "dropped_total",
+        "follows",
+        "maxsize",
+        "serving_id",
+        "workspace_id",
+    )
 
-    def offer(self, item: EncodedBin | StreamEnd) -> None:
+    def __init__(
+        self,
+        *,
+        workspace_id: uuid.UUID,
+        maxsize: int,
+        serving_id: str = "",
+        follows: str | None = None,
+    ) -> None:
+        self.workspace_id, self.maxsize = workspace_id, maxsize
+        # the version being streamed, and the alias it follows (None: pinned serving id)
+        self.serving_id, self.follows = serving_id, follows
+        self.dropped_total = 0
+        self._dropped_pending = 0
+        self._items: deque[Item] = deque()
+        self._bins = 0
+        self._waiter: asyncio.Future[None] | None = None
+
+    def offer(self, item: Item) -> None:
         """Enqueue without waiting; a full queue loses its oldest frame (counted)."""
-        if self.queue.full():
-            self.queue.get_nowait()
-            self.dropped_total += 1
-            self._dropped_pending += 1
-            FRAMES_DROPPED.inc()
-        self.queue.put_nowait(item)
+        if type(item) is EncodedBin:
+            if self._bins >= self.maxsize:
+                self._drop_oldest()
+            self._bins += 1
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _drop_oldest(self) -> None:
+        for i, queued in enumerate(self._items):
+            if type(queued) is EncodedBin:
+                del self._items[i]
+                self._bins -= 1
+                self.dropped_total += 1
+                self._dropped_pending += 1
+                FRAMES_DROPPED.inc()
+                return
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def take(self) -> Item:
+        """The oldest queued item (the queue must not be empty)."""
+        item = self._items.popleft()
+        if type(item) is EncodedBin:
+            self._bins -= 1
+        return item
+
+    async def wait(self) -> None:
+        """Until something is queued."""
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+
+    async def get(self) -> Item:
+        """The oldest item, waiting for one."""
+        await self.wait()
+        return self.take()
 
     def take_dropped(self) -> int:
         """Frames dropped since the previous call (reported in the next header)."""
@@ -104,7 +177,7 @@ class Producer:
         self.bins_produced += 1
         # wall-clock release time, so clients can measure production -> receipt delay
         stamped = f'{item.header},"emitted_at_ns":"{time.time_ns()}"'
-        self.fan_out(replace(item, header=stamped))
+        self.fan_out(replace(item, header=stamped, text=header_text(stamped, 0)))
 
     async def _replay(self, source: ReplaySource, computer: GridComputer) -> None:
         # Every bin is due at start + (its market time since the first bin) / pace on the

@@ -100,3 +100,14 @@ def runtime_config(
         "session": session,
         "snapshot": snap,
     }
+
+
+def announce(
+    config: dict[str, Any], *, epoch: int, previous_serving_id: str | None
+) -> dict[str, Any]:
+    """The runtime_config as sent on a socket: `epoch` 0 when it opens, +1 per followed alias move.
+
+    Each runtime_config starts an epoch: `bin_seq` is strictly increasing within an epoch and
+    restarts with the next one (it is the new version's producer sequence).
+    """
+    return {**config, "epoch": epoch, "previous_serving_id": previous_serving_id}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -15,13 +15,14 @@ from starlette.websockets import WebSocketState
 
 from qm_core.errors import NotFound, QmError, Unauthorized
 from qm_core.ids import WorkspaceId
-from qm_db.uow import unit_of_work
-from qm_serving.aliases import service as aliases
 from qm_serving.compute.frames import header_text
 from qm_serving.errors import VersionIntegrityError
+from qm_serving.stream.follow import plan_for
+from qm_serving.stream.grid import EncodedBin
 from qm_serving.stream.metrics import FRAMES_SENT
-from qm_serving.stream.plan import StreamPlan, plan_stream
-from qm_serving.stream.producer import StreamEnd, Subscriber
+from qm_serving.stream.plan import StreamPlan
+from qm_serving.stream.producer import Retarget, Subscriber
+from qm_serving.stream.runtime_config import announce
 from qm_serving.stream.schemas import SELECTOR_PATTERN
 from qm_web.rbac import allows
 
@@ -79,27 +80,10 @@ async def _viewer(ws: WebSocket, selector: str) -> Viewer:
     return viewer
 
 
-async def _plan(ws: WebSocket, viewer: Viewer, selector: str) -> StreamPlan:
-    state = ws.app.state
-    settings = state.settings
-    async with unit_of_work(state.sessions, workspace_id=viewer.workspace_id) as session:
-        version = await aliases.resolve_selector(
-            session, workspace_id=viewer.workspace_id, selector=selector
-        )
-    return await plan_stream(
-        version,
-        selector=selector,
-        data_root=Path(settings.serving_data_root),
-        replay_minutes=settings.serving_replay_minutes,
-        pace=settings.serving_pace,
-        live=state.live_feeds,
-    )
-
-
 async def _subscribe(ws: WebSocket) -> tuple[Subscriber, StreamPlan]:
     selector = _selector(ws)
     viewer = await _viewer(ws, selector)
-    plan = await _plan(ws, viewer, selector)
+    plan, alias = await plan_for(ws.app.state, viewer.workspace_id, selector)
     quotas = await ws.app.state.limits.quotas(viewer.workspace_id)
     sub = ws.app.state.hub.subscribe(
         key=plan.key,
@@ -107,6 +91,7 @@ async def _subscribe(ws: WebSocket) -> tuple[Subscriber, StreamPlan]:
         workspace_id=viewer.workspace_id,
         max_streams=int(quotas["max_streams"]),
         make_source=plan.make_source,
+        follows=alias,
     )
     return sub, plan
 
@@ -130,15 +115,31 @@ async def _close(ws: WebSocket, code: int, message: dict[str, Any]) -> None:
         await ws.close(code, reason.encode()[:120].decode(errors="ignore"))
 
 
-async def _pump(ws: WebSocket, sub: Subscriber) -> None:
+async def _pump(ws: WebSocket, sub: Subscriber, serving_id: str) -> None:
+    # The fan-out hot path: per bin and subscriber, two ASGI sends of prebuilt messages; the
+    # header text is the producer's (formatted once per bin) unless frames were dropped.
+    send, epoch = ws.send, 0
     while True:
-        item = await sub.queue.get()
-        if isinstance(item, StreamEnd):
-            await _close(ws, NORMAL, {"type": "end", "reason": item.reason})
+        if not len(sub):
+            await sub.wait()
+        item = sub.take()
+        if isinstance(item, EncodedBin):
+            dropped = sub.take_dropped()
+            text = item.text if item.text and not dropped else header_text(item.header, dropped)
+            await send({"type": "websocket.send", "text": text})
+            await send({"type": "websocket.send", "bytes": item.frame})
+            FRAMES_SENT.inc()
+        elif isinstance(item, Retarget):
+            epoch += 1
+            config = announce(item.runtime_config, epoch=epoch, previous_serving_id=serving_id)
+            serving_id = item.serving_id
+            await send({"type": "websocket.send", "text": json.dumps(config)})
+        else:
+            if item.code == NORMAL:
+                await _close(ws, item.code, {"type": "end", "reason": item.reason})
+            else:
+                await _close(ws, item.code, {"type": "error", "message": item.reason})
             return
-        await ws.send_text(header_text(item.header, sub.take_dropped()))
-        await ws.send_bytes(item.frame)
-        FRAMES_SENT.inc()
 
 
 async def _until_client_leaves(ws: WebSocket) -> None:
@@ -157,8 +158,11 @@ async def serve_stream(ws: WebSocket) -> None:
         return
     hub = ws.app.state.hub
     try:
-        await ws.send_json(plan.runtime_config)
-        tasks = {asyncio.create_task(_pump(ws, sub)), asyncio.create_task(_until_client_leaves(ws))}
+        await ws.send_json(announce(plan.runtime_config, epoch=0, previous_serving_id=None))
+        tasks = {
+            asyncio.create_task(_pump(ws, sub, plan.serving_id)),
+            asyncio.create_task(_until_client_leaves(ws)),
+        }
         # whichever ends first (replay over, client gone, send failed) ends the other; a
         # disconnect mid-send is the normal way a viewer leaves, not an error
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
