@@ -21,6 +21,7 @@ from websockets.asyncio.client import connect
 from qm_events.market_stream import StreamWriter, stream_key
 from qm_market.dbn_file import read_all
 from qm_market.envelope import Cursor
+from qm_serving.compute.frames import header_text
 from qm_serving.stream.plan import computer_factory, engine_params
 from qm_specs import PublishedServingSpec
 
@@ -155,3 +156,71 @@ async def test_live_version_without_a_running_session_is_refused_clearly(
     assert message["type"] == "error"
     assert "no live session of QMDEMO" in message["message"]
     assert sock.close_code == 1008
+
+
+async def test_a_roll_starts_a_fresh_book_at_the_next_bin_and_no_bin_mixes_contracts(
+    live: Any, streams: StaticStreams, data_root: Path
+) -> None:
+    ws = live.workspace(alice="editor")
+    serving_id = await _publish_live(live, ws, "alice", "live")
+    front = read_all(data_root / RECORDED)
+    # the next contract: the same flow 25 ticks higher, starting 1 ns after the front's last
+    # record (inside the front's open bin), under another instrument id
+    back = front.copy()
+    back["ts_event"] += front["ts_event"][-1] - front["ts_event"][0] + np.uint64(1)
+    back["ts_recv"] = back["ts_event"]
+    priced = back["price"] != np.iinfo(np.int64).max
+    back["price"][priced] += 25 * 250_000_000
+    back["instrument_id"] = int(front["instrument_id"][0]) + 1
+    key = stream_key(f"test-{uuid.uuid4().hex[:8]}", "s-roll")
+    redis = live.app.state.redis
+    writer = StreamWriter(redis, key, session_id="s-roll", dataset="GLBX.MDP3")
+    half = len(front) // 2
+    seq = await _write(writer, front[:half], 0)
+    streams.keys[(ws, "QMDEMO")] = key
+    try:
+        async with connect(
+            f"{live.ws_url}?serving=live", additional_headers=live.headers("alice", ws)
+        ) as sock:
+            session = json.loads(await sock.recv())["session"]
+            seq = await _write(writer, front[half:], seq)
+            a, b = int(front["instrument_id"][0]), int(back["instrument_id"][0])
+            await writer.roll(from_id=a, to_id=b, symbols={b: "QMDEMO"}, cursors={}, seq=seq)
+            seq = await _write(writer, back, seq)
+            await writer.end("stopped", cursors={}, current=None, seq=seq)
+            got: list[tuple[dict[str, Any], bytes]] = []
+            try:
+                while (header := json.loads(await sock.recv()))["type"] != "end":
+                    got.append((header, await sock.recv()))
+            except websockets.ConnectionClosed:
+                pass
+    finally:
+        await redis.delete(key)
+    seqs = [h["bin_seq"] for h, _ in got]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "bin_seq continues across the roll"
+    stored = await live.http.get(
+        f"/v1/serving/versions/{serving_id}", headers=live.headers("alice", ws)
+    )
+    snap = PublishedServingSpec.model_validate(stored.json()["spec"]).runtime_snapshot
+    start = int(session["start_ns"])
+    open_bin = (int(front["ts_event"][-1]) - start) // WIDTH
+    boundary = start + (open_bin + 1) * WIDTH
+    # up to the boundary: the front contract alone, its open bin closed at its normal end
+    closing = np.zeros(1, dtype=front.dtype)
+    closing["ts_event"], closing["action"], closing["side"] = boundary, b"N", b"N"
+    ref_front = computer_factory(snap, start, None)()
+    before = {x.bin_seq: x for x in ref_front.push(np.concatenate([front, closing]))}
+    # after it: a fresh book of the next contract binning from the boundary, seq continuing
+    ref_back = computer_factory(snap, boundary, None)()
+    after = {x.bin_seq + open_bin + 1: x for x in ref_back.push(back)}
+    sent_before = [(h, f) for h, f in got if int(h["bin_end_ns"]) <= boundary]
+    sent_after = [(h, f) for h, f in got if int(h["bin_end_ns"]) > boundary]
+    assert sent_before
+    assert sent_after
+    book = ("bin_end_ns", "best_bid_price_int", "best_ask_price_int", "book_valid")
+    for sent, reference in ((sent_before, before), (sent_after, after)):
+        for header, frame in sent:
+            expected = reference[header["bin_seq"]]
+            assert frame == expected.frame
+            wanted = json.loads(header_text(expected.header, 0))
+            assert [header[k] for k in book] == [wanted[k] for k in book]

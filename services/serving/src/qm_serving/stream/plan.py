@@ -11,8 +11,9 @@ from qm_engine.fields import EngineParams
 from qm_engine.gold import GoldState
 from qm_engine.params import resolve_tick_int
 from qm_serving.compute.frames import arrow_schema
-from qm_serving.stream.grid import EncodedBin, GridComputer
+from qm_serving.stream.grid import GridComputer
 from qm_serving.stream.hub import SourceFactory
+from qm_serving.stream.live import LiveComputer
 from qm_serving.stream.producer import ComputerFactory
 from qm_serving.stream.runtime_config import PRICE_SCALE, runtime_config
 from qm_serving.stream.sources import LiveFeeds, LiveSource, ReplaySource, replay_source
@@ -54,42 +55,39 @@ def gold_state(snapshot: RuntimeSnapshot) -> GoldState | None:
     return GoldState(params, 2 * params.grid_radius_ticks + 1, tick_int_of(snapshot))
 
 
-class CatchUpComputer(GridComputer):
-    """A live producer's computer: bins ending at or before `live_from_ns` are catch-up.
-
-    They go through the engine and the gold kernel like every bin (the state must be the
-    session's whole history) but are not returned: viewers get bins from the live edge on.
-    """
-
-    def __init__(self, *args: Any, live_from_ns: int) -> None:
-        super().__init__(*args)
-        self.live_from_ns = live_from_ns
-        self.caught_up = 0
-
-    def next_bin(self) -> EncodedBin | None:
-        while (item := super().next_bin()) is not None:
-            if item.bin_end_ns > self.live_from_ns:
-                return item
-            self.caught_up += 1
-        return None
-
-
 def computer_factory(
-    snapshot: RuntimeSnapshot, start_ns: int, end_ns: int | None, *, live_from_ns: int = 0
+    snapshot: RuntimeSnapshot, start_ns: int, end_ns: int | None
 ) -> ComputerFactory:
-    """Builds the engine + gold + encoder of one producer (run in a worker thread)."""
+    """Builds the engine + gold + encoder of one replay producer (run in a worker thread)."""
     fields = [(f.name, f.dtype) for f in snapshot.serving.stream_schema]
 
     def build() -> GridComputer:
-        parts = (
+        return GridComputer(
             make_engine(snapshot, start_ns, end_ns),
             gold_state(snapshot),
             arrow_schema(fields),
             PRICE_SCALE,
         )
-        if live_from_ns:
-            return CatchUpComputer(*parts, live_from_ns=live_from_ns)
-        return GridComputer(*parts)
+
+    return build
+
+
+def live_computer_factory(
+    snapshot: RuntimeSnapshot, start_ns: int, live_from_ns: int
+) -> ComputerFactory:
+    """Builds the computer of one live producer: catch-up, live edge, a fresh book per contract."""
+    fields = [(f.name, f.dtype) for f in snapshot.serving.stream_schema]
+
+    def build() -> GridComputer:
+        return LiveComputer(
+            make_engine=lambda start: make_engine(snapshot, start, None),
+            make_gold=lambda: gold_state(snapshot),
+            schema=arrow_schema(fields),
+            price_scale=PRICE_SCALE,
+            start_ns=start_ns,
+            width_ns=engine_params(snapshot).cell_width_ms * 1_000_000,
+            live_from_ns=live_from_ns,
+        )
 
     return build
 
@@ -132,7 +130,11 @@ async def plan_stream(
     }
     if not replay:
         session["live_from_ns"] = str(live_from)
-    make_computer = computer_factory(snapshot, source.start_ns, end_ns, live_from_ns=live_from)
+    make_computer = (
+        computer_factory(snapshot, source.start_ns, end_ns)
+        if replay
+        else live_computer_factory(snapshot, source.start_ns, live_from)
+    )
     return StreamPlan(
         key=f"{version.row.serving_id}|{source.key}",
         serving_id=version.row.serving_id,
