@@ -25,21 +25,23 @@ _S5_BELOW = (-2, -2, 0, -2, 0, 1, -2, -2, 1)
 
 
 @leaf
-def _lower_bound(arr, lo, hi, x):
-    """First index in [lo, hi) with arr[i] >= x (hi if none)."""
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if arr[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+def _count_below(arr, n, x):
+    """Number of arr[:n] below x: the lower bound of x in a sorted array.
+
+    A straight counting pass (vectorised; the `if` form, a bool sum is not) instead of a
+    bisection: the windows live in L2/L3 between bins and each dependent load pays that.
+    """
+    c = 0
+    for i in range(n):
+        if arr[i] < x:
+            c += 1
+    return c
 
 
 @leaf
 def _insert_sorted(arr, n, x):
     """Insert x into arr[:n] (sorted ascending) before its equals."""
-    lo = _lower_bound(arr, 0, n, x)
+    lo = _count_below(arr, n, x)
     for i in range(n, lo, -1):
         arr[i] = arr[i - 1]
     arr[lo] = x
@@ -49,15 +51,18 @@ def _insert_sorted(arr, n, x):
 def _replace_sorted(arr, n, old, x):
     """Remove one `old` from arr[:n] and insert x, shifting only the entries in between.
 
-    Same array as removing arr[lower_bound(old)] then inserting x at its lower bound in the
-    shortened array (the previous two-step form), bit for bit.
+    Same array, bit for bit, as removing arr[lower_bound(old)] and then inserting x at its
+    lower bound in the shortened array (a -0.0 / 0.0 tie removes the same entry).
     """
-    ir = _lower_bound(arr, 0, n - 1, old)
-    # lower bound of x in arr[:n] without entry ir
-    if ir > 0 and not arr[ir - 1] < x:
-        ii = _lower_bound(arr, 0, ir, x)
-    else:
-        ii = _lower_bound(arr, ir + 1, n, x) - 1
+    c_old = c_x = 0
+    for i in range(n):
+        v = arr[i]
+        if v < old:
+            c_old += 1
+        if v < x:
+            c_x += 1
+    ir = min(c_old, n - 1)
+    ii = c_x - (arr[ir] < x)  # lower bound of x once entry ir is gone
     if ii >= ir:
         for i in range(ir, ii):
             arr[i] = arr[i + 1]
@@ -68,13 +73,15 @@ def _replace_sorted(arr, n, old, x):
 
 
 @leaf
-def _kth_deviation(arr, n, j, med, k):
-    """k-th smallest (0-based) of |arr[:n] - med| with j = first index of arr >= med.
+def _kth_deviations(arr, n, med, k):
+    """The k-th and (k+1)-th smallest (0-based) of |arr[:n] - med| (k + 1 < n).
 
-    The deviations are two ascending runs, L[t] = med - arr[j-1-t] and R[t] = arr[j+t] - med;
-    the k-th of their union is found by bisecting how many come from L (O(log n); the value
-    equals the outward merge it replaces).
+    With j = the lower bound of med the deviations are two ascending runs,
+    L[t] = med - arr[j-1-t] and R[t] = arr[j+t] - med; bisecting how many of the k + 1
+    smallest come from L gives the k-th as the larger of the two last taken and the
+    (k+1)-th as the smaller of the two next ones (values equal to an outward merge).
     """
+    j = _count_below(arr, n, med)
     m, nl, nr = k + 1, j, n - j
     lo, hi = max(0, m - nr), min(m, nl)
     while lo < hi:
@@ -84,9 +91,11 @@ def _kth_deviation(arr, n, j, med, k):
         else:
             hi = a
     b = m - lo
-    left = med - arr[j - lo] if lo > 0 else -math.inf
-    right = arr[j + b - 1] - med if b > 0 else -math.inf
-    return max(left, right)
+    last_l = med - arr[j - lo] if lo > 0 else -math.inf
+    last_r = arr[j + b - 1] - med if b > 0 else -math.inf
+    next_l = med - arr[j - lo - 1] if lo < nl else math.inf
+    next_r = arr[j + b] - med if b < nr else math.inf
+    return max(last_l, last_r), min(next_l, next_r)
 
 
 @leaf
@@ -109,12 +118,11 @@ def _robust_z(ring, srt, cnt, pos, zwin, minp, x):
     if n < minp:
         return 0.0
     med = _median_sorted(srt, n)
-    j = _lower_bound(srt, 0, n, med)
     if n % 2:
-        mad = _kth_deviation(srt, n, j, med, n // 2)
+        mad = _kth_deviations(srt, n, med, n // 2 - 1)[1] if n > 1 else 0.0
     else:
-        lo_dev = _kth_deviation(srt, n, j, med, n // 2 - 1)
-        mad = 0.5 * (lo_dev + _kth_deviation(srt, n, j, med, n // 2))
+        lo_dev, hi_dev = _kth_deviations(srt, n, med, n // 2 - 1)
+        mad = 0.5 * (lo_dev + hi_dev)
     scale = 1.4826 * mad
     return 0.0 if scale <= 1e-9 else (x - med) / scale
 

@@ -3,6 +3,9 @@
 NRT (numba's array reference counting) is off: with it on, every call that passes arrays pays
 atomic incref/decref pairs, which measured 5x slower on the per-record path. Kernels therefore
 never allocate; all state and scratch arrays are created by the Python wrapper.
+
+Kernels release the GIL (nogil): they touch no Python objects, and the dataset builder writes
+parquet from a second thread while the engine and gold kernels run.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from typing import Any
 
 from numba import njit
 
-_njit: Any = njit(cache=True, _nrt=False)  # type: ignore[call-overload]
-_njit_inline: Any = njit(cache=True, _nrt=False, inline="always")  # type: ignore[call-overload]
+_njit: Any = njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]
+_njit_inline: Any = njit(cache=True, nogil=True, _nrt=False, inline="always")  # type: ignore[call-overload]
 
 
 def kernel(fn: Callable[..., Any]) -> Any:

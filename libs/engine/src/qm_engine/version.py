@@ -18,6 +18,7 @@ _SOURCES = (
     "fields.py",
     "params.py",
     "dataset/_tables.py",
+    "dataset/_writer.py",
 )
 
 

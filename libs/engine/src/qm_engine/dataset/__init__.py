@@ -23,14 +23,7 @@ import pyarrow.parquet as pq
 
 from qm_core.errors import Invalid, NotFound
 from qm_core.hashing import canonical_hash
-from qm_engine.dataset._tables import (
-    BINS_SCHEMA,
-    GOLD_SCHEMA,
-    SILVER_SCHEMA,
-    bins_table,
-    gold_table,
-    silver_table,
-)
+from qm_engine.dataset._writer import Stage, TableWriter
 from qm_engine.engine import BinBlock, Engine
 from qm_engine.fields import EngineParams
 from qm_engine.gold import GoldState, gold_meta
@@ -39,7 +32,7 @@ from qm_engine.version import ENGINE_VERSION
 from qm_market.dbn_file import DbnFileSource
 from qm_market.instruments import Instrument, load_instrument
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: LZ4 pages without dictionaries, row groups of 1024 bins
 FILES = ("bins.parquet", "silver.parquet", "gold.parquet")
 
 
@@ -113,7 +106,7 @@ def build_dataset(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        counts = _write_tables(tmp, src, tick_int, params, start_ns, end_ns)
+        counts, sums = _write_tables(tmp, src, tick_int, params, start_ns, end_ns)
         if counts["events_in_window"] == 0:
             raise Invalid(f"empty window: no {inst.symbol} MBO records in [{start_ns}, {end_ns})")
         manifest = {
@@ -124,7 +117,7 @@ def build_dataset(
             "files": list(FILES),
             "source_file": Path(source).name,
         }
-        _finish(tmp, manifest)
+        _finish(tmp, manifest, sums)
         tmp.rename(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -142,59 +135,47 @@ def _check_window(start_ns: int, end_ns: int, params: EngineParams) -> None:
 
 def _write_tables(
     out: Path, src: DbnFileSource, tick_int: int, params: EngineParams, start_ns: int, end_ns: int
-) -> dict[str, int]:
+) -> tuple[dict[str, int], dict[str, str]]:
     engine = Engine(
         tick_int, params, start_ns=start_ns, end_ns=end_ns, order_bits=18, out_capacity=1024
     )
     gold = GoldState(params, engine.rows, tick_int)
-    writers = _Writers(out)
+    # three threads: decode + engine here, gold and parquet writing behind (kernels drop the GIL)
+    writer = TableWriter(out)
+    golder = Stage(lambda b: writer.put(b, _gold_of(gold, b)), "dataset-gold", lambda: None)
     n_bins = events = 0
     try:
         for records in src.iter_records():
             for block in engine.feed(records):
                 n_bins, events = n_bins + len(block), events + int(block.meta[:, 4].sum())
-                writers.write(block, _gold_of(gold, block))
+                golder.put(block)
             if engine.ended:
                 break
         for block in engine.finish():
             n_bins, events = n_bins + len(block), events + int(block.meta[:, 4].sum())
-            writers.write(block, _gold_of(gold, block))
-    finally:
-        writers.close()
-    return {
+            golder.put(block)
+        golder.close()
+        sums = writer.close()
+    except BaseException:
+        golder.abort()
+        writer.abort()
+        raise
+    counts = {
         "bins": n_bins,
         "rows_per_bin": engine.rows,
         "events_in_window": events,
         **engine.counters,
     }
+    return counts, sums
 
 
 def _gold_of(state: GoldState, block: BinBlock) -> Any:
     return state.steps(gold_meta(block.meta, block.labels), block.silver_f, block.silver_i[:, :, 1])
 
 
-class _Writers:
-    """One parquet writer per table (zstd, fixed options: same input gives same bytes)."""
-
-    def __init__(self, out: Path) -> None:
-        opts: dict[str, Any] = {"compression": "zstd", "write_statistics": True}
-        self.bins = pq.ParquetWriter(out / "bins.parquet", BINS_SCHEMA, **opts)
-        self.silver = pq.ParquetWriter(out / "silver.parquet", SILVER_SCHEMA, **opts)
-        self.gold = pq.ParquetWriter(out / "gold.parquet", GOLD_SCHEMA, **opts)
-
-    def write(self, block: BinBlock, gold: Any) -> None:
-        self.bins.write_table(bins_table(block))
-        self.silver.write_table(silver_table(block))
-        self.gold.write_table(gold_table(block, gold))
-
-    def close(self) -> None:
-        for w in (self.bins, self.silver, self.gold):
-            w.close()
-
-
-def _finish(tmp: Path, manifest: dict[str, Any]) -> None:
+def _finish(tmp: Path, manifest: dict[str, Any], sums: dict[str, str]) -> None:
     (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n")
-    sums = {name: file_sha256(tmp / name) for name in (*FILES, "manifest.json")}
+    sums = {**sums, "manifest.json": file_sha256(tmp / "manifest.json")}
     (tmp / "checksums.json").write_text(json.dumps(sums, sort_keys=True, indent=2) + "\n")
     for name in (*FILES, "manifest.json", "checksums.json"):
         (tmp / name).chmod(0o444)

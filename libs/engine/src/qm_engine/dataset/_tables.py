@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from qm_engine import _layout as lay
+from qm_engine._jit import kernel
 from qm_engine.engine import BinBlock
 from qm_engine.fields import BIN_FIELDS, GOLD_FIELDS, SILVER_FIELDS
 from qm_engine.gold import GOLD_COLUMNS
@@ -49,6 +50,38 @@ GOLD_SCHEMA = _schema(
 )
 
 
+@kernel
+def _transpose(src: np.ndarray, dst: np.ndarray) -> None:
+    """dst[c, i] = src[i, c]: one sequential pass (a strided copy per column reads src 24x)."""
+    for i in range(src.shape[0]):
+        for c in range(src.shape[1]):
+            dst[c, i] = src[i, c]
+
+
+def _columns(a: np.ndarray) -> np.ndarray:
+    """(rows, cols) -> contiguous (cols, rows)."""
+    out = np.empty((a.shape[1], a.shape[0]), dtype=a.dtype)
+    _transpose(np.ascontiguousarray(a), out)
+    return out
+
+
+def _arrow(values: np.ndarray, typ: pa.DataType) -> pa.Array:
+    """A null-free Arrow array over a numpy column (no copy when already contiguous).
+
+    Built from buffers rather than pa.array: pa.array imports pandas (about 1 s) to check its
+    argument's type.
+    """
+    if typ == pa.bool_():
+        bits = np.packbits(values.astype(np.bool_), bitorder="little")
+        return pa.Array.from_buffers(typ, len(values), [None, pa.py_buffer(bits)])
+    col = np.ascontiguousarray(values, dtype=typ.to_pandas_dtype())
+    return pa.Array.from_buffers(typ, len(col), [None, pa.py_buffer(col)])
+
+
+def _table(cols: dict[str, np.ndarray], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_arrays([_arrow(cols[f.name], f.type) for f in schema], schema=schema)
+
+
 def bins_table(block: BinBlock) -> pa.Table:
     """One row per bin: the bin metadata."""
     m = block.meta
@@ -56,34 +89,34 @@ def bins_table(block: BinBlock) -> pa.Table:
     both = (m[:, lay.B_BID_PX] > 0) & (m[:, lay.B_ASK_PX] > 0)
     cols["mid_price"] = np.where(both, (m[:, lay.B_BID_PX] + m[:, lay.B_ASK_PX]) * 0.5e-9, 0.0)
     cols["book_valid"] = m[:, lay.B_VALID] == 1
-    return pa.table({f.name: cols[f.name] for f in BIN_FIELDS}, schema=BINS_SCHEMA)
+    return _table(cols, BINS_SCHEMA)
 
 
 def silver_table(block: BinBlock) -> pa.Table:
     """One row per (bin, k): the dense 2R+1 window with every silver column."""
     n, rows = block.silver_i.shape[:2]
     cols: dict[str, np.ndarray] = {"bin_seq": np.repeat(block.meta[:, lay.B_SEQ], rows)}
-    flat_f = block.silver_f.reshape(n * rows, -1)
-    flat_i = block.silver_i.reshape(n * rows, -1)
+    flat_f = _columns(block.silver_f.reshape(n * rows, -1))
+    flat_i = _columns(block.silver_i.reshape(n * rows, -1))
     for f in SILVER_FIELDS:
         if f.name in _SILVER_INT:
-            cols[f.name] = flat_i[:, _SILVER_INT[f.name]].astype(f.dtype)
+            cols[f.name] = flat_i[_SILVER_INT[f.name]]
         elif f.name in _LABELS:
-            cols[f.name] = np.repeat(block.labels[:, _LABELS.index(f.name)], rows).astype(f.dtype)
+            cols[f.name] = np.repeat(block.labels[:, _LABELS.index(f.name)], rows)
         else:
-            cols[f.name] = flat_f[:, _FLOATS.index(f.name)]
-    return pa.table(cols, schema=SILVER_SCHEMA)
+            cols[f.name] = flat_f[_FLOATS.index(f.name)]
+    return _table(cols, SILVER_SCHEMA)
 
 
 def gold_table(block: BinBlock, gold: np.ndarray) -> pa.Table:
     """One row per (bin, k): gold features next to their keys."""
     n, rows = block.silver_i.shape[:2]
-    flat = gold.reshape(n * rows, -1)
+    flat = _columns(gold.reshape(n * rows, -1))
     cols: dict[str, np.ndarray] = {
         "bin_seq": np.repeat(block.meta[:, lay.B_SEQ], rows),
-        "k": block.silver_i[:, :, 0].reshape(-1).astype(np.int32),
+        "k": block.silver_i[:, :, 0].reshape(-1),
         "price_int": block.silver_i[:, :, 1].reshape(-1),
     }
     for f in GOLD_FIELDS:
-        cols[f.name] = flat[:, GOLD_COLUMNS.index(f.name)].astype(f.dtype)
-    return pa.table(cols, schema=GOLD_SCHEMA)
+        cols[f.name] = flat[GOLD_COLUMNS.index(f.name)]
+    return _table(cols, GOLD_SCHEMA)
