@@ -7,7 +7,7 @@ from qm_specs.instrument import InstrumentSpec
 from qm_specs.legacy import LegacySpecWarning
 from qm_specs.loader import SPEC_KINDS, Document, load_file, parse_document
 from qm_specs.pipeline import PipelineSpec
-from qm_specs.placeholders import GoldDslSpec, SearchTemplate
+from qm_specs.placeholders import GoldDslSpec, RollPolicySpec, SearchTemplate
 from qm_specs.preflight import PreflightFailed, preflight, require_preflight
 from qm_specs.resolve import (
     DanglingReference,
@@ -32,6 +32,7 @@ __all__ = [
     "PreflightFailed",
     "Problem",
     "PublishedServingSpec",
+    "RollPolicySpec",
     "RuntimeSnapshot",
     "SearchTemplate",
     "ServingSpec",
