@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from qm_engine._jit import kernel, leaf
+from qm_engine._jit import kernel, leaf, move
 
 # gp (float64 params) slots
 G_C = 0  # c1..c7 at 0..6
@@ -42,8 +42,7 @@ def _count_below(arr, n, x):
 def _insert_sorted(arr, n, x):
     """Insert x into arr[:n] (sorted ascending) before its equals."""
     lo = _count_below(arr, n, x)
-    for i in range(n, lo, -1):
-        arr[i] = arr[i - 1]
+    move(arr, lo + 1, lo, n - lo)
     arr[lo] = x
 
 
@@ -64,11 +63,9 @@ def _replace_sorted(arr, n, old, x):
     ir = min(c_old, n - 1)
     ii = c_x - (arr[ir] < x)  # lower bound of x once entry ir is gone
     if ii >= ir:
-        for i in range(ir, ii):
-            arr[i] = arr[i + 1]
+        move(arr, ir, ir + 1, ii - ir)
     else:
-        for i in range(ir, ii, -1):
-            arr[i] = arr[i - 1]
+        move(arr, ii + 1, ii, ir - ii)
     arr[ii] = x
 
 
