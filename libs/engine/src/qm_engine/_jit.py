@@ -33,7 +33,8 @@ def leaf(fn: Callable[..., Any]) -> Any:
 
 def _move(typingctx: Any, arr: Any, dst: Any, src: Any, count: Any) -> Any:
     """In kernels, move(arr, dst, src, count) is a memmove of arr[src:src+count] to
-    arr[dst:dst+count] (arr C-contiguous, 1-d). A plain element loop with overlapping ranges does not vectorise (about 4x slower).
+    arr[dst:dst+count] (arr C-contiguous, 1-d). A plain element loop over overlapping ranges
+    does not vectorise (measured about 4x slower).
     """
     if not isinstance(arr, types.Array) or arr.layout != "C" or arr.ndim != 1:
         return None
