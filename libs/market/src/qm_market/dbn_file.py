@@ -26,6 +26,7 @@ from qm_market.envelope import (
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 DEFAULT_CHUNK_BYTES = 56 * 131072  # ~7 MiB: ~131 k records per batch
+_MBO_HEAD = np.uint16(MBO_LENGTH_WORDS | RTYPE_MBO << 8)  # little-endian (length, rtype)
 
 
 def _open_stream(path: Path) -> IO[bytes]:
@@ -147,22 +148,24 @@ class DbnFileSource:
 
     def __iter__(self) -> Iterator[MarketBatch]:
         cursor: Cursor | None = None
-        for records in self._chunks():
-            records = self._filter(records)
-            if records.shape[0] == 0:
-                continue
+        for records in self.iter_records():
             cursor = advance_cursor(cursor, records["ts_event"])
             assert cursor is not None
             yield MarketBatch(records, self.symbols, self.source, cursor)
 
     def iter_records(self) -> Iterator[MboArray]:
-        """Just the record arrays (filtered), for hot loops."""
-        for batch in self:
-            yield batch.records
+        """Just the record arrays (filtered, non-empty), for hot loops: no cursor or envelope."""
+        for records in self._chunks():
+            records = self._filter(records)
+            if records.shape[0]:
+                yield records
 
     def _filter(self, rec: MboArray) -> MboArray:
         mask: np.ndarray[Any, np.dtype[np.bool_]] | None = None
-        if self.instrument_ids is not None:
+        if self.instrument_ids is not None and len(self.instrument_ids) == 1:
+            (only,) = self.instrument_ids
+            mask = rec["instrument_id"] == np.uint32(only)
+        elif self.instrument_ids is not None:
             ids = np.fromiter(self.instrument_ids, dtype=np.uint32)
             mask = np.isin(rec["instrument_id"], ids)
         if self.start_ns is not None or self.end_ns is not None:
@@ -202,8 +205,9 @@ class DbnFileSource:
         whole = len(buf) - len(buf) % MBO_DTYPE.itemsize
         if self.schema == "mbo" and whole:
             rec = np.frombuffer(buf, dtype=MBO_DTYPE, count=whole // 56)
-            ok = (rec["length"] == MBO_LENGTH_WORDS) & (rec["rtype"] == RTYPE_MBO)
-            if bool(ok.all()):
+            # length and rtype are the first two bytes: one strided uint16 compare checks both
+            head = np.ndarray((rec.shape[0],), dtype="<u2", buffer=buf, strides=(56,))
+            if not bool((head != _MBO_HEAD).any()):
                 return rec, whole
             raise Invalid(f"corrupt DBN in {self.path.name}: record with bad length/rtype")
         if self.schema == "mbo":
