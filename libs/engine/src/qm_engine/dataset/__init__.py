@@ -14,6 +14,8 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ import pyarrow.parquet as pq
 
 from qm_core.errors import Invalid, NotFound
 from qm_core.hashing import canonical_hash
-from qm_engine.dataset._writer import Stage, TableWriter
+from qm_engine.dataset._writer import FileHash, Stage, TableWriter
 from qm_engine.engine import BinBlock, Engine
 from qm_engine.fields import EngineParams
 from qm_engine.gold import GoldState, gold_meta
@@ -95,34 +97,55 @@ def build_dataset(
     tick_int = resolve_tick_int(params, inst.tick_int)
     _check_window(start_ns, end_ns, params)
     src = DbnFileSource(source, symbol=inst.symbol)
-    key = dataset_key(file_sha256(Path(source)), inst, start_ns, end_ns, params, tick_int)
-    dataset_id = canonical_hash(key)
+    # The build starts while the source is hashed (a second core hides most of the hash); once
+    # the hash, hence the id, is known, an already built dataset ends the build early.
+    source_hash = FileHash(Path(source))
     root = Path(lake) / "datasets"
-    final = root / dataset_id
-    if (final / "manifest.json").is_file():
-        return load_dataset(lake, dataset_id)
     root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".tmp-{dataset_id}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = root / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:12]}"
     tmp.mkdir()
     try:
-        counts, sums = _write_tables(tmp, src, tick_int, params, start_ns, end_ns)
+        ident = _Ident(source_hash, root, inst, start_ns, end_ns, params, tick_int)
+        built = _write_tables(tmp, src, tick_int, params, start_ns, end_ns, ident.found)
+        if built is None or ident.found(wait=True):
+            shutil.rmtree(tmp, ignore_errors=True)
+            return load_dataset(lake, ident.dataset_id)
+        counts, sums = built
         if counts["events_in_window"] == 0:
             raise Invalid(f"empty window: no {inst.symbol} MBO records in [{start_ns}, {end_ns})")
         manifest = {
-            "dataset_id": dataset_id,
+            "dataset_id": ident.dataset_id,
             "kind": "dataset",
-            "key": key,
+            "key": ident.key,
             "counts": counts,
             "files": list(FILES),
             "source_file": Path(source).name,
         }
         _finish(tmp, manifest, sums)
-        tmp.rename(final)
+        tmp.rename(root / ident.dataset_id)
     except BaseException:
+        source_hash.cancel()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return load_dataset(lake, dataset_id)
+    return load_dataset(lake, ident.dataset_id, verify=False)  # checksums were just taken
+
+
+class _Ident:
+    """The dataset's key and id once the source hash is known; whether it is already built."""
+
+    def __init__(self, source_hash: FileHash, root: Path, *key_args: Any) -> None:
+        self._hash, self._root, self._key_args = source_hash, root, key_args
+        self.key: dict[str, Any] = {}
+        self.dataset_id = ""
+
+    def found(self, wait: bool = False) -> bool:
+        """True when the hash is known and that dataset exists (without wait: False until known)."""
+        if not self.dataset_id:
+            if not wait and not self._hash.done():
+                return False
+            self.key = dataset_key(self._hash.result(), *self._key_args)
+            self.dataset_id = canonical_hash(self.key)
+        return (self._root / self.dataset_id / "manifest.json").is_file()
 
 
 def _check_window(start_ns: int, end_ns: int, params: EngineParams) -> None:
@@ -134,8 +157,15 @@ def _check_window(start_ns: int, end_ns: int, params: EngineParams) -> None:
 
 
 def _write_tables(
-    out: Path, src: DbnFileSource, tick_int: int, params: EngineParams, start_ns: int, end_ns: int
-) -> tuple[dict[str, int], dict[str, str]]:
+    out: Path,
+    src: DbnFileSource,
+    tick_int: int,
+    params: EngineParams,
+    start_ns: int,
+    end_ns: int,
+    found: Callable[[], bool],
+) -> tuple[dict[str, int], dict[str, str]] | None:
+    """Write the three tables; None when `found()` turned true (the dataset exists already)."""
     engine = Engine(
         tick_int, params, start_ns=start_ns, end_ns=end_ns, order_bits=18, out_capacity=1024
     )
@@ -151,6 +181,10 @@ def _write_tables(
                 golder.put(block)
             if engine.ended:
                 break
+            if found():
+                golder.abort()
+                writer.abort()
+                return None
         for block in engine.finish():
             n_bins, events = n_bins + len(block), events + int(block.meta[:, 4].sum())
             golder.put(block)

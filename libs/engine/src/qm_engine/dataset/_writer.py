@@ -198,3 +198,43 @@ class TableWriter:
         files["bins.parquet"].write(bins_table(block))
         files["silver.parquet"].write(silver_table(block))
         files["gold.parquet"].write(gold_table(block, gold))
+
+
+class FileHash:
+    """SHA-256 of a file computed by a background thread (file reads and hashlib drop the GIL)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._digest: str | None = None
+        self._error: BaseException | None = None
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dataset-source-hash", daemon=True)
+        self._thread.start()
+
+    def done(self) -> bool:
+        """Whether the digest (or an error) is ready."""
+        return not self._thread.is_alive()
+
+    def result(self) -> str:
+        """The hex digest (waits for it)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._digest is not None
+        return self._digest
+
+    def cancel(self) -> None:
+        """Stop reading (the result is not needed any more)."""
+        self._cancel.set()
+
+    def _run(self) -> None:
+        try:
+            sha = hashlib.sha256()
+            buf = bytearray(1 << 22)
+            view = memoryview(buf)
+            with self._path.open("rb", buffering=0) as fh:
+                while (n := fh.readinto(buf)) and not self._cancel.is_set():
+                    sha.update(view[:n])
+            self._digest = sha.hexdigest()
+        except BaseException as exc:  # raised by result()
+            self._error = exc
