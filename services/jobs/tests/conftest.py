@@ -161,11 +161,17 @@ def submit(http: httpx.AsyncClient, dataset_id: str) -> Callable[..., Awaitable[
     """POST a job: the demo sweep by reference, or an inline spec with a description knob."""
 
     async def post(
-        headers: Headers, *, description: str | None = None, **body: Any
+        headers: Headers,
+        *,
+        description: str | None = None,
+        budget: dict[str, Any] | None = None,
+        **body: Any,
     ) -> httpx.Response:
         payload: dict[str, Any] = {"datasets": [dataset_id], **body}
         if description is not None:
             payload["spec"] = inline_spec(description)
+            if budget is not None:
+                payload["spec"]["budget"] = budget
         elif "spec" not in payload:
             payload.setdefault("spec_ref", "derivative_baseline_sweep")
         return await http.post("/v1/jobs/experiments", json=payload, headers=headers)

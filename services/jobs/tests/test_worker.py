@@ -193,3 +193,23 @@ async def test_worker_metrics_count_outcomes_runs_and_durations(shared_worker):
     assert values['qm_jobs_runs_total{status="succeeded"}'] >= 8
     assert values["qm_jobs_run_duration_seconds_count"] >= 8
     assert "qm_jobs_queue_depth" in values
+
+
+async def test_wall_clock_budget_stops_the_job_and_keeps_finished_runs(http, member, submit, poll):
+    ws = uuid.uuid4()
+    editor = member(ws, "editor")
+    submitted = await submit(editor, description="pause=0.6", budget={"max_wall_seconds": 2})
+    assert submitted.status_code == 202, submitted.text
+    job_id = submitted.json()["job_id"]
+    done = await poll(http, f"{JOBS}/{job_id}", editor, _finished, within=120)
+    assert done["status"] == "failed"
+    assert "over budget.max_wall_seconds (2 s)" in done["error"]
+    runs = (
+        await http.get("/v1/experiments/runs", params={"job_id": job_id}, headers=editor)
+    ).json()
+    statuses = [(r["status"], r.get("error")) for r in runs["items"]]
+    assert 1 <= runs["total"] < 8, statuses
+    # runs that finished are kept; the one the stop interrupted says so
+    *finished, last = statuses
+    assert all(status == "succeeded" for status, _ in finished), statuses
+    assert last[0] == "succeeded" or "Cancelled" in str(last[1]), statuses

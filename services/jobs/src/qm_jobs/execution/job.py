@@ -9,6 +9,7 @@ import logging
 import threading
 import traceback
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from qm_jobs.runs import service as runs
 
 log = logging.getLogger("qm.jobs.worker")
 MAX_ERROR_CHARS = 20_000
+DEFAULT_WALL_S = 4 * 3600  # the ExperimentSpec default
 
 
 async def execute(ctx: WorkerContext, job_id: uuid.UUID, ws: WorkspaceId, attempt: int) -> str:
@@ -41,8 +43,9 @@ async def execute(ctx: WorkerContext, job_id: uuid.UUID, ws: WorkspaceId, attemp
     try:
         if job.cancel_requested_at is not None:
             return await _close(ctx, job, None, [])
-        outcome, files = await _drive(ctx, job, stop)
-        return await _close(ctx, job, outcome, files)
+        budget = Budget.of(job)
+        outcome, files = await _drive(ctx, job, stop, budget)
+        return await _close(ctx, job, outcome, files, budget)
     except asyncio.CancelledError:
         stop.set()  # worker shutdown: stop the runner; the reaper retries the attempt
         raise
@@ -68,8 +71,34 @@ async def _claim(
     return job
 
 
+@dataclass
+class Budget:
+    """The experiment's `budget.max_wall_seconds`: past it the runner is stopped (runs kept)."""
+
+    max_wall_seconds: float
+    exceeded: bool = False
+
+    @classmethod
+    def of(cls, job: ExperimentJob) -> Budget:
+        # spec_json is the resolved config: {..., "experiment": {..., "budget": {...}}}
+        budget = (job.spec_json.get("experiment") or {}).get("budget") or {}
+        return cls(float(budget.get("max_wall_seconds", DEFAULT_WALL_S)))
+
+    async def enforce(self, stop: threading.Event) -> None:
+        """Stop the runner when the budget runs out (cancelled when the job ends first)."""
+        await asyncio.sleep(self.max_wall_seconds)
+        self.exceeded = True
+        stop.set()
+
+    def reason(self) -> str:
+        return (
+            f"over budget.max_wall_seconds ({self.max_wall_seconds:g} s): stopped, "
+            "finished runs kept"
+        )
+
+
 async def _drive(
-    ctx: WorkerContext, job: ExperimentJob, stop: threading.Event
+    ctx: WorkerContext, job: ExperimentJob, stop: threading.Event, budget: Budget
 ) -> tuple[Any, list[Path]]:
     settings = ctx.settings
     spec, datasets = job.spec_json, list(job.datasets)
@@ -80,6 +109,7 @@ async def _drive(
     loop, inbox = asyncio.get_running_loop(), asyncio.Queue[Item]()
     sink = asyncio.create_task(ProgressSink(ctx, job, described).drain(inbox))
     beat = asyncio.create_task(_heartbeat(ctx, job, stop))
+    guard = asyncio.create_task(budget.enforce(stop))
     try:
         outcome = await asyncio.to_thread(
             ctx.runner.run,
@@ -94,9 +124,10 @@ async def _drive(
     finally:
         inbox.put_nowait(None)
         await asyncio.shield(sink)
-        beat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beat
+        for task in (beat, guard):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     return outcome, produced_files(outcome, job_dir)
 
 
@@ -128,7 +159,13 @@ async def _heartbeat(ctx: WorkerContext, job: ExperimentJob, stop: threading.Eve
         await asyncio.sleep(ctx.settings.jobs_heartbeat_s)
 
 
-async def _close(ctx: WorkerContext, job: ExperimentJob, outcome: Any, files: list[Path]) -> str:
+async def _close(
+    ctx: WorkerContext,
+    job: ExperimentJob,
+    outcome: Any,
+    files: list[Path],
+    budget: Budget | None = None,
+) -> str:
     """Record final run results and artifacts, then the terminal state."""
     results = list(getattr(outcome, "runs", None) or [])
     digests = await _digests(ctx, job, files)
@@ -140,19 +177,24 @@ async def _close(ctx: WorkerContext, job: ExperimentJob, outcome: Any, files: li
         await artifacts.register(
             session, workspace_id=locked.workspace, job_id=locked.job_id, files=digests
         )
-        events = await _final_state(session, locked, outcome)
+        events = await _final_state(session, locked, outcome, budget)
         status = locked.status
     _observe(results, status)
     await _publish(ctx, events)
     return status
 
 
-async def _final_state(session: Any, job: ExperimentJob, outcome: Any) -> list[JobEvent]:
+async def _final_state(
+    session: Any, job: ExperimentJob, outcome: Any, budget: Budget | None
+) -> list[JobEvent]:
     events: list[JobEvent] = []
     if job.cancel_requested_at is not None and job.status == JobStatus.running:
         events.append(await jobs.move(session, job, JobStatus.canceling))
     if job.status == JobStatus.canceling and (outcome is None or outcome.cancelled):
         events.append(await jobs.move(session, job, JobStatus.canceled, reason="canceled"))
+    elif outcome is not None and outcome.cancelled and budget is not None and budget.exceeded:
+        reason = budget.reason()
+        events.append(await jobs.move(session, job, JobStatus.failed, reason=reason, error=reason))
     elif outcome is not None and outcome.cancelled:
         reason = "runner stopped without a cancel request (worker shutdown)"
         events.append(await jobs.move(session, job, JobStatus.failed, error=reason))
