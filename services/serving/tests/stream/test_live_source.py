@@ -7,8 +7,10 @@ answer, given here by a static lookup (the ingestion API itself is tested in its
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,15 +77,47 @@ def streams(live: Any) -> StaticStreams:
     live.app.state.live_feeds.streams = original
 
 
-async def _write(writer: StreamWriter, records: np.ndarray, seq: int) -> int:
-    iid = int(records["instrument_id"][0])
-    for part in np.array_split(records, max(1, len(records) // 400)):
-        seq += len(part)
-        cursor = Cursor(int(part["ts_event"][-1]), 0)
-        await writer.publish(
-            part, symbols={iid: "QMDEMO"}, cursors={iid: cursor}, current=iid, seq=seq, t_rx=0
-        )
-    return seq
+class Session:
+    """An ingestion session's market stream, written with ingestion's writer."""
+
+    def __init__(self, redis: Any, name: str) -> None:
+        self.redis, self.seq = redis, 0
+        self.key = stream_key(f"test-{uuid.uuid4().hex[:8]}", name)
+        self.writer = StreamWriter(redis, self.key, session_id=name, dataset="GLBX.MDP3")
+
+    async def write(self, records: np.ndarray) -> None:
+        iid = int(records["instrument_id"][0])
+        for part in np.array_split(records, max(1, len(records) // 400)):
+            self.seq += len(part)
+            cursor = Cursor(int(part["ts_event"][-1]), 0)
+            await self.writer.publish(
+                part,
+                symbols={iid: "QMDEMO"},
+                cursors={iid: cursor},
+                current=iid,
+                seq=self.seq,
+                t_rx=0,
+            )
+
+    async def watch(
+        self, live: Any, ws: uuid.UUID, rest: Callable[[], Awaitable[None]]
+    ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], bytes]]]:
+        """Open the stream of alias `live`, then publish `rest` and the end; every bin sent."""
+        got: list[tuple[dict[str, Any], bytes]] = []
+        try:
+            async with connect(
+                f"{live.ws_url}?serving=live", additional_headers=live.headers("alice", ws)
+            ) as sock:
+                config = json.loads(await sock.recv())
+                assert config["type"] == "runtime_config", config
+                await rest()
+                await self.writer.end("stopped", cursors={}, current=None, seq=self.seq)
+                with contextlib.suppress(websockets.ConnectionClosed):
+                    while (header := json.loads(await sock.recv()))["type"] != "end":
+                        got.append((header, await sock.recv()))
+        finally:
+            await self.redis.delete(self.key)
+        return config["session"], got
 
 
 async def test_live_version_catches_up_then_streams_new_bins_identical_to_replay(
@@ -92,35 +126,16 @@ async def test_live_version_catches_up_then_streams_new_bins_identical_to_replay
     ws = live.workspace(alice="editor")
     serving_id = await _publish_live(live, ws, "alice", "live")
     records = read_all(data_root / RECORDED)
-    key = stream_key(f"test-{uuid.uuid4().hex[:8]}", "s-live")
-    redis = live.app.state.redis
-    writer = StreamWriter(redis, key, session_id="s-live", dataset="GLBX.MDP3")
+    session_stream = Session(live.app.state.redis, "s-live")
     half = len(records) // 2
-    seq = await _write(writer, records[:half], 0)
-    streams.keys[(ws, "QMDEMO")] = key
-    try:
-        async with connect(
-            f"{live.ws_url}?serving=live", additional_headers=live.headers("alice", ws)
-        ) as sock:
-            config = json.loads(await sock.recv())
-            assert config["type"] == "runtime_config"
-            session = config["session"]
-            assert session["source"] == "live"
-            live_from = int(session["live_from_ns"])
-            assert live_from == int(records["ts_event"][half - 1])
-            seq = await _write(writer, records[half:], seq)
-            await writer.end("stopped", cursors={}, current=None, seq=seq)
-            got: list[tuple[dict[str, Any], bytes]] = []
-            try:
-                while True:
-                    header = json.loads(await sock.recv())
-                    if header["type"] == "end":
-                        break
-                    got.append((header, await sock.recv()))
-            except websockets.ConnectionClosed:
-                pass
-    finally:
-        await redis.delete(key)
+    await session_stream.write(records[:half])
+    streams.keys[(ws, "QMDEMO")] = session_stream.key
+    session, got = await session_stream.watch(
+        live, ws, lambda: session_stream.write(records[half:])
+    )
+    assert session["source"] == "live"
+    live_from = int(session["live_from_ns"])
+    assert live_from == int(records["ts_event"][half - 1])
     assert got, "no live bins arrived"
     seqs = [h["bin_seq"] for h, _ in got]
     assert seqs == sorted(set(seqs))
@@ -172,30 +187,20 @@ async def test_a_roll_starts_a_fresh_book_at_the_next_bin_and_no_bin_mixes_contr
     priced = back["price"] != np.iinfo(np.int64).max
     back["price"][priced] += 25 * 250_000_000
     back["instrument_id"] = int(front["instrument_id"][0]) + 1
-    key = stream_key(f"test-{uuid.uuid4().hex[:8]}", "s-roll")
-    redis = live.app.state.redis
-    writer = StreamWriter(redis, key, session_id="s-roll", dataset="GLBX.MDP3")
+    session_stream = Session(live.app.state.redis, "s-roll")
     half = len(front) // 2
-    seq = await _write(writer, front[:half], 0)
-    streams.keys[(ws, "QMDEMO")] = key
-    try:
-        async with connect(
-            f"{live.ws_url}?serving=live", additional_headers=live.headers("alice", ws)
-        ) as sock:
-            session = json.loads(await sock.recv())["session"]
-            seq = await _write(writer, front[half:], seq)
-            a, b = int(front["instrument_id"][0]), int(back["instrument_id"][0])
-            await writer.roll(from_id=a, to_id=b, symbols={b: "QMDEMO"}, cursors={}, seq=seq)
-            seq = await _write(writer, back, seq)
-            await writer.end("stopped", cursors={}, current=None, seq=seq)
-            got: list[tuple[dict[str, Any], bytes]] = []
-            try:
-                while (header := json.loads(await sock.recv()))["type"] != "end":
-                    got.append((header, await sock.recv()))
-            except websockets.ConnectionClosed:
-                pass
-    finally:
-        await redis.delete(key)
+    await session_stream.write(front[:half])
+    streams.keys[(ws, "QMDEMO")] = session_stream.key
+
+    async def rest() -> None:
+        await session_stream.write(front[half:])
+        a, b = int(front["instrument_id"][0]), int(back["instrument_id"][0])
+        await session_stream.writer.roll(
+            from_id=a, to_id=b, symbols={b: "QMDEMO"}, cursors={}, seq=session_stream.seq
+        )
+        await session_stream.write(back)
+
+    session, got = await session_stream.watch(live, ws, rest)
     seqs = [h["bin_seq"] for h, _ in got]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "bin_seq continues across the roll"
     stored = await live.http.get(
