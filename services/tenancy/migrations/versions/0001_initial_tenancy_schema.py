@@ -12,6 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from qm_db.rls import disable_rls_sql, enable_rls_sql
+from qm_events.migrations import create_event_tables, drop_event_tables
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -41,13 +42,7 @@ def upgrade() -> None:
     schema='tenancy'
     )
     op.create_index(op.f('ix_audit_event_workspace_id'), 'audit_event', ['workspace_id'], unique=False, schema='tenancy')
-    op.create_table('consumed_event',
-    sa.Column('consumer', sa.String(length=100), nullable=False),
-    sa.Column('event_id', sa.UUID(), nullable=False),
-    sa.Column('consumed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id', name=op.f('pk_consumed_event')),
-    schema='tenancy'
-    )
+    create_event_tables('tenancy')
     op.create_table('feature_flag',
     sa.Column('workspace_id', sa.Uuid(), nullable=False),
     sa.Column('flag', sa.String(length=64), nullable=False),
@@ -57,19 +52,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'flag', name=op.f('pk_feature_flag')),
     schema='tenancy'
     )
-    op.create_table('outbox',
-    sa.Column('seq', sa.BigInteger(), sa.Identity(always=True), nullable=False),
-    sa.Column('event_id', sa.UUID(), nullable=False),
-    sa.Column('event_type', sa.String(length=200), nullable=False),
-    sa.Column('envelope', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.BigInteger(), server_default='0', nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_outbox')),
-    sa.UniqueConstraint('event_id', name=op.f('uq_outbox_event_id')),
-    schema='tenancy'
-    )
-    op.create_index(op.f('ix_outbox_published_at'), 'outbox', ['published_at'], unique=False, schema='tenancy')
     op.create_table('workspace',
     sa.Column('workspace_id', sa.Uuid(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
@@ -114,10 +96,8 @@ def downgrade() -> None:
     op.drop_table('workspace_quota', schema='tenancy')
     op.drop_table('workspace_member', schema='tenancy')
     op.drop_table('workspace', schema='tenancy')
-    op.drop_index(op.f('ix_outbox_published_at'), table_name='outbox', schema='tenancy')
-    op.drop_table('outbox', schema='tenancy')
     op.drop_table('feature_flag', schema='tenancy')
-    op.drop_table('consumed_event', schema='tenancy')
+    drop_event_tables('tenancy')
     op.drop_index(op.f('ix_audit_event_workspace_id'), table_name='audit_event', schema='tenancy')
     op.drop_table('audit_event', schema='tenancy')
     # ### end Alembic commands ###
