@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,6 +15,8 @@ class QmSettings(BaseSettings):
     environment: str = "local"
     log_level: str = "INFO"
     log_json: bool = True
+    # Where local state lives (QM_VAR_DIR): the lake, artifacts, demo data, embedded stores.
+    var_dir: Path = Path("var")
 
 
 def service_settings_config(service: str) -> SettingsConfigDict:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from qm_core.settings import QmSettings
 
 
@@ -15,7 +13,6 @@ class DevstackSettings(QmSettings):
     gateway_port: int = 8080
     auth_issuer: str = "qmachina-dev"
     auth_audience: str = "qmachina"
-    var_dir: Path = Path("var")
     devstack_echo_logs: bool = False
     # Random free ports for every process (tests running beside a developer's `make run`).
     devstack_free_ports: bool = False

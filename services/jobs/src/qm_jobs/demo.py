@@ -46,10 +46,11 @@ def seed_demo_dataset(settings: JobsSettings, work_dir: Path) -> str:
 def main() -> None:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m qm_jobs.demo", description=__doc__)
-    parser.add_argument("--work-dir", type=Path, default=Path("var/demo"))
+    parser.add_argument("--work-dir", type=Path, help="default: <QM_VAR_DIR>/demo")
     parser.add_argument("--hold", action="store_true", help="stay alive after seeding")
     args = parser.parse_args()
-    dataset_id = seed_demo_dataset(JobsSettings(), args.work_dir)
+    settings = JobsSettings()
+    dataset_id = seed_demo_dataset(settings, args.work_dir or settings.var_dir / "demo")
     body = f'{{"spec_ref": "{DEMO_EXPERIMENT}", "datasets": ["{dataset_id}"]}}'
     sys.stdout.write(
         f"demo dataset {dataset_id} is in the lake; submit the demo experiment with\n"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from pydantic import model_validator
 
 from qm_web.settings import WebSettings
 
@@ -11,6 +14,7 @@ class JobsSettings(WebSettings):
     """Env: QM_JOBS_* fields below, plus every QM_* field of WebSettings."""
 
     jobs_configs_dir: Path = Path("configs")
+    # Default <var_dir>/lake and <var_dir>/jobs/artifacts (QM_VAR_DIR moves them together).
     jobs_lake_dir: Path = Path("var/lake")
     jobs_artifacts_dir: Path = Path("var/jobs/artifacts")
     # The compute core as "module:function": the research runner (tests wrap it to pace runs).
@@ -28,6 +32,15 @@ class JobsSettings(WebSettings):
     jobs_job_timeout_s: int = 6 * 3600
     jobs_sse_keepalive_s: float = 15.0
     jobs_sse_poll_s: float = 2.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _under_var_dir(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            var = Path(data.get("var_dir") or "var")
+            data.setdefault("jobs_lake_dir", var / "lake")
+            data.setdefault("jobs_artifacts_dir", var / "jobs" / "artifacts")
+        return data
 
     def queue_name(self) -> str:
         """The arq queue of this environment (namespaced like every other Redis key)."""
