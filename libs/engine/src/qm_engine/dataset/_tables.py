@@ -92,19 +92,65 @@ def bins_table(block: BinBlock) -> pa.Table:
     return _table(cols, BINS_SCHEMA)
 
 
+@kernel
+def _silver_columns(
+    seq: np.ndarray,
+    labels: np.ndarray,
+    silver_f: np.ndarray,
+    silver_i: np.ndarray,
+    f64: np.ndarray,
+    i64: np.ndarray,
+    i32: np.ndarray,
+    i8: np.ndarray,
+) -> None:
+    """Column-major silver of a block in one pass: f64 (24, N) the floats; i64 (3, N) bin_seq,
+    price_int, last_event_id; i32 (3, N) k and the two move labels; i8 (5, N) the rest."""
+    n, rows = silver_i.shape[0], silver_i.shape[1]
+    for b in range(n):
+        for r in range(rows):
+            j = b * rows + r
+            i64[0, j] = seq[b]
+            i64[1, j] = silver_i[b, r, 1]
+            i64[2, j] = silver_i[b, r, 2]
+            i32[0, j] = silver_i[b, r, 0]
+            i32[1, j] = labels[b, 0]
+            i32[2, j] = labels[b, 1]
+            for c in range(5):
+                i8[c, j] = labels[b, 2 + c]
+            for c in range(f64.shape[0]):
+                f64[c, j] = silver_f[b, r, c]
+
+
+_SILVER_ROWS = {
+    "bin_seq": ("i64", 0),
+    "price_int": ("i64", 1),
+    "last_event_id": ("i64", 2),
+    "k": ("i32", 0),
+    **{
+        name: ("i32" if i < 2 else "i8", i + 1 if i < 2 else i - 2)
+        for i, name in enumerate(_LABELS)
+    },
+    **{name: ("f64", i) for i, name in enumerate(_FLOATS)},
+}
+
+
 def silver_table(block: BinBlock) -> pa.Table:
     """One row per (bin, k): the dense 2R+1 window with every silver column."""
     n, rows = block.silver_i.shape[:2]
-    cols: dict[str, np.ndarray] = {"bin_seq": np.repeat(block.meta[:, lay.B_SEQ], rows)}
-    flat_f = _columns(block.silver_f.reshape(n * rows, -1))
-    flat_i = _columns(block.silver_i.reshape(n * rows, -1))
-    for f in SILVER_FIELDS:
-        if f.name in _SILVER_INT:
-            cols[f.name] = flat_i[_SILVER_INT[f.name]]
-        elif f.name in _LABELS:
-            cols[f.name] = np.repeat(block.labels[:, _LABELS.index(f.name)], rows)
-        else:
-            cols[f.name] = flat_f[_FLOATS.index(f.name)]
+    bufs = {
+        "f64": np.empty((len(_FLOATS), n * rows), dtype=np.float64),
+        "i64": np.empty((3, n * rows), dtype=np.int64),
+        "i32": np.empty((3, n * rows), dtype=np.int32),
+        "i8": np.empty((5, n * rows), dtype=np.int8),
+    }
+    _silver_columns(
+        np.ascontiguousarray(block.meta[:, lay.B_SEQ]),
+        np.ascontiguousarray(block.labels),
+        np.ascontiguousarray(block.silver_f),
+        np.ascontiguousarray(block.silver_i),
+        *bufs.values(),
+    )
+    cols = {name: bufs[kind][row] for name, (kind, row) in _SILVER_ROWS.items()}
     return _table(cols, SILVER_SCHEMA)
 
 

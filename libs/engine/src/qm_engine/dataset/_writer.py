@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -78,23 +77,39 @@ class _HashedParquet:
         self._reader.close()
 
 
-def _concat(blocks: list[tuple[BinBlock, Any]]) -> tuple[BinBlock, Any]:
-    if len(blocks) == 1:
-        return blocks[0]
-    parts = [b for b, _ in blocks]
-    block = BinBlock(
-        np.concatenate([b.meta for b in parts]),
-        np.concatenate([b.labels for b in parts]),
-        np.concatenate([b.silver_f for b in parts]),
-        np.concatenate([b.silver_i for b in parts]),
-    )
-    return block, np.concatenate([g for _, g in blocks])
+class _Tables:
+    """Arrow tables of consecutive bins (bins: one row per bin; silver, gold: rows per bin)."""
 
+    def __init__(self, bins: pa.Table, silver: pa.Table, gold: pa.Table) -> None:
+        self.bins, self.silver, self.gold = bins, silver, gold
 
-def _split(block: BinBlock, gold: Any, n: int) -> tuple[tuple[BinBlock, Any], tuple[BinBlock, Any]]:
-    head = BinBlock(block.meta[:n], block.labels[:n], block.silver_f[:n], block.silver_i[:n])
-    tail = BinBlock(block.meta[n:], block.labels[n:], block.silver_f[n:], block.silver_i[n:])
-    return (head, gold[:n]), (tail, gold[n:])
+    @property
+    def n(self) -> int:
+        return int(self.bins.num_rows)
+
+    @staticmethod
+    def of(block: BinBlock, gold: Any) -> _Tables:
+        return _Tables(bins_table(block), silver_table(block), gold_table(block, gold))
+
+    @staticmethod
+    def concat(parts: list[_Tables]) -> _Tables:
+        """Zero-copy concatenation (chunked columns)."""
+        if len(parts) == 1:
+            return parts[0]
+        return _Tables(
+            pa.concat_tables([p.bins for p in parts]),
+            pa.concat_tables([p.silver for p in parts]),
+            pa.concat_tables([p.gold for p in parts]),
+        )
+
+    def split(self, n: int) -> tuple[_Tables, _Tables]:
+        """The first n bins and the rest (zero-copy slices)."""
+        rows = self.silver.num_rows // max(self.n, 1)
+        head = _Tables(
+            self.bins.slice(0, n), self.silver.slice(0, n * rows), self.gold.slice(0, n * rows)
+        )
+        tail = _Tables(self.bins.slice(n), self.silver.slice(n * rows), self.gold.slice(n * rows))
+        return head, tail
 
 
 class Stage:
@@ -152,7 +167,7 @@ class TableWriter:
 
     def __init__(self, out: Path) -> None:
         self._files = {name: _HashedParquet(out / name, schema) for name, schema in _TABLES}
-        self._pending: list[tuple[BinBlock, Any]] = []
+        self._pending: list[_Tables] = []
         self._count = 0
         self._sums: dict[str, str] = {}
         self._stage = Stage(self._add, "dataset-writer", self._flush)
@@ -180,24 +195,23 @@ class TableWriter:
             f.abort()
 
     def _add(self, item: tuple[BinBlock, Any]) -> None:
-        self._pending.append(item)
+        self._pending.append(_Tables.of(*item))
         self._count += len(item[0])
         while self._count >= ROW_GROUP_BINS:
-            head, rest = _split(*_concat(self._pending), ROW_GROUP_BINS)
-            self._write(*head)
-            self._pending = [rest] if len(rest[0]) else []
+            head, rest = _Tables.concat(self._pending).split(ROW_GROUP_BINS)
+            self._write(head)
+            self._pending = [rest] if rest.n else []
             self._count -= ROW_GROUP_BINS
 
     def _flush(self) -> None:
         if self._count:
-            self._write(*_concat(self._pending))
+            self._write(_Tables.concat(self._pending))
         self._sums = {name: f.close() for name, f in self._files.items()}
 
-    def _write(self, block: BinBlock, gold: Any) -> None:
-        files = self._files
-        files["bins.parquet"].write(bins_table(block))
-        files["silver.parquet"].write(silver_table(block))
-        files["gold.parquet"].write(gold_table(block, gold))
+    def _write(self, tables: _Tables) -> None:
+        self._files["bins.parquet"].write(tables.bins)
+        self._files["silver.parquet"].write(tables.silver)
+        self._files["gold.parquet"].write(tables.gold)
 
 
 class FileHash:
