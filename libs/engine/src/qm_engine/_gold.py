@@ -78,7 +78,9 @@ def _kth_deviations(arr, n, med, k):
     smallest come from L gives the k-th as the larger of the two last taken and the
     (k+1)-th as the smaller of the two next ones (values equal to an outward merge).
     """
-    j = _count_below(arr, n, med)
+    # lower bound of med: med <= arr[n // 2], so it is n // 2 unless arr[n // 2 - 1] == med
+    h = n // 2
+    j = h if h == 0 or arr[h - 1] < med else _count_below(arr, h - 1, med)
     m, nl, nr = k + 1, j, n - j
     lo, hi = max(0, m - nr), min(m, nl)
     while lo < hi:
