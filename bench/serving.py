@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import multiprocessing as mp
 import os
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
@@ -42,10 +44,11 @@ INI = REPO / "services" / "serving" / "alembic.ini"
 TARGET_P99_MS = 50.0
 BINS_PER_SECOND = 10
 # The uvicorn options serving runs with everywhere (devstack, images): see docs/adr/0600.
+FRAMED_WS = "qm_serving.stream.wsserver:FramedWebSockets"
 UVICORN_OPTIONS: dict[str, Any] = {
     "loop": "uvloop",
     "http": "httptools",
-    "ws": "websockets-sansio",
+    "ws": FRAMED_WS,
     "ws_per_message_deflate": False,
 }
 
@@ -97,14 +100,130 @@ async def _watch(
             viewer.dropped += int(header["dropped_since_last"])
 
 
+class LeanViewer(asyncio.Protocol):
+    """A minimal WebSocket client (RFC 6455, no extensions) that timestamps each message as its
+    bytes arrive: far less client CPU per message than a full client library, so the figure is
+    the server's fan-out rather than the client's parsing. Answers pings; checks the contract
+    (runtime_config first, then header/frame pairs)."""
+
+    def __init__(self, path: str, headers: dict[str, str], viewer: Viewer, window: dict[str, bool]):
+        self.path, self.headers, self.viewer, self.window = path, headers, viewer, window
+        self.buf = bytearray()
+        self.open = False
+        self.expect = "config"
+        self.transport: asyncio.Transport | None = None
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = [
+            f"GET {self.path} HTTP/1.1",
+            "Host: 127.0.0.1",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+            *(f"{k}: {v}" for k, v in self.headers.items()),
+        ]
+        transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def _send(self, opcode: int, payload: bytes) -> None:
+        # client frames are masked (RFC 6455 5.3); only small control frames are sent
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        assert self.transport is not None
+        assert len(payload) < 126
+        self.transport.write(bytes((0x80 | opcode, 0x80 | len(payload))) + mask + masked)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time_ns()
+        buf = self.buf
+        buf += data
+        if not self.open:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not buf.startswith(b"HTTP/1.1 101"):
+                raise RuntimeError(f"handshake refused: {bytes(buf[:80])!r}")
+            del buf[: end + 4]
+            self.open = True
+        while len(buf) >= 2:
+            opcode, n, at = buf[0] & 0x0F, buf[1] & 0x7F, 2
+            if n == 126:
+                if len(buf) < 4:
+                    return
+                n, at = int.from_bytes(buf[2:4], "big"), 4
+            elif n == 127:
+                if len(buf) < 10:
+                    return
+                n, at = int.from_bytes(buf[2:10], "big"), 10
+            if len(buf) < at + n:
+                return
+            payload = bytes(buf[at : at + n])
+            del buf[: at + n]
+            self._message(opcode, payload, now)
+
+    def _message(self, opcode: int, payload: bytes, now: int) -> None:
+        viewer = self.viewer
+        if opcode == 0x9:  # ping
+            self._send(0xA, payload)
+        elif opcode == 0x8:  # close
+            if self.transport is not None:
+                self.transport.close()
+        elif opcode == 0x1:
+            message = json.loads(payload)
+            if self.expect == "config":
+                assert message["type"] == "runtime_config", message
+                viewer.connected, self.expect = True, "header"
+                return
+            assert self.expect == "header", message
+            assert message["type"] == "grid_update", message
+            self.expect = "frame"
+            if self.window["on"]:
+                viewer.delays_ms.append((now - int(message["emitted_at_ns"])) / 1e6)
+                viewer.dropped += int(message["dropped_since_last"])
+        elif opcode == 0x2:
+            assert self.expect == "frame"
+            self.expect = "header"
+            if self.window["on"]:
+                viewer.frame_bytes = len(payload)
+
+
+async def _watch_lean(
+    url: str, headers: dict[str, str], viewer: Viewer, window: dict[str, bool]
+) -> None:
+    parts = urlsplit(url)
+    path = f"{parts.path}?{parts.query}"
+    loop = asyncio.get_running_loop()
+    transport, protocol = await loop.create_connection(
+        lambda: LeanViewer(path, headers, viewer, window),
+        parts.hostname or "127.0.0.1",
+        parts.port or 80,
+    )
+    try:
+        await protocol.closed
+    finally:
+        transport.close()
+
+
 async def _client(
-    url: str, headers: dict[str, str], n: int, seconds: float, compress: bool, conn: Connection
+    url: str, headers: dict[str, str], n: int, seconds: float, client: str, conn: Connection
 ) -> None:
     """One client process: connect n viewers, report ready, measure after "go", report."""
     viewers, window = [Viewer() for _ in range(n)], {"on": False}
     tasks = []
     for i, viewer in enumerate(viewers):
-        tasks.append(asyncio.create_task(_watch(url, headers, viewer, window, compress)))
+        if client == "lean":
+            watch = _watch_lean(url, headers, viewer, window)
+        else:
+            watch = _watch(url, headers, viewer, window, compress=client == "websockets-deflate")
+        tasks.append(asyncio.create_task(watch))
         if i % 25 == 24:
             await asyncio.sleep(0.1)  # ramp up instead of a SYN flood
     for _ in range(600):  # up to 2 minutes for every subscriber to get its runtime_config
@@ -133,10 +252,10 @@ async def _client(
 
 
 def _client_process(
-    url: str, headers: dict[str, str], n: int, seconds: float, compress: bool, conn: Connection
+    url: str, headers: dict[str, str], n: int, seconds: float, client: str, conn: Connection
 ) -> None:
     """Entry point of a client worker process."""
-    asyncio.run(_client(url, headers, n, seconds, compress, conn))
+    asyncio.run(_client(url, headers, n, seconds, client, conn))
 
 
 def _phase(
@@ -146,7 +265,7 @@ def _phase(
     seconds: float,
     *,
     clients: int,
-    compress: bool,
+    client: str,
     server_pid: int,
 ) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
@@ -155,7 +274,7 @@ def _phase(
     for share in shares:
         parent, child = ctx.Pipe()
         proc = ctx.Process(
-            target=_client_process, args=(url, headers, share, seconds, compress, child)
+            target=_client_process, args=(url, headers, share, seconds, client, child)
         )
         proc.start()
         pipes.append(parent)
@@ -211,7 +330,7 @@ def _summary(viewers: list[Viewer], seconds: float) -> dict[str, Any]:
     }
 
 
-def _serve(database_url: str, port: int, info: Path, deflate: bool) -> None:
+def _serve(database_url: str, port: int, info: Path, deflate: bool, ws: str) -> None:
     """Child process: the serving app on 127.0.0.1:port with static tenancy stand-ins."""
     import uvicorn
 
@@ -233,7 +352,7 @@ def _serve(database_url: str, port: int, info: Path, deflate: bool) -> None:
     warm_up()
     app = create_app(settings)
     issuer, workspace = TestIssuer(), uuid.uuid4()
-    options = {**UVICORN_OPTIONS, "ws_per_message_deflate": deflate}
+    options = {**UVICORN_OPTIONS, "ws_per_message_deflate": deflate, "ws": ws}
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options)
     server = uvicorn.Server(config)
 
@@ -285,9 +404,9 @@ def _wait_for(info: Path, proc: subprocess.Popen[bytes], timeout: float) -> dict
     return headers
 
 
-def _spawn(database: str, port: int, info: Path, deflate: bool) -> subprocess.Popen[bytes]:
+def _spawn(database: str, port: int, info: Path, deflate: bool, ws: str) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "bench.serving", "--serve", "--db", database]
-    argv += ["--port", str(port), "--info", str(info)]
+    argv += ["--port", str(port), "--info", str(info), "--ws", ws]
     argv += ["--server-deflate"] if deflate else []
     return subprocess.Popen(argv, cwd=REPO)
 
@@ -301,11 +420,11 @@ async def _measure(args: argparse.Namespace, server_url: str) -> dict[str, Any]:
     proc = None
     try:
         await upgrade(INI, database)
-        proc = _spawn(database, port, info, args.server_deflate)
+        proc = _spawn(database, port, info, args.server_deflate, args.ws)
         headers = await asyncio.to_thread(_wait_for, info, proc, 180.0)
         serving_id = await _prepare(f"http://127.0.0.1:{port}", headers)
         url = f"ws://127.0.0.1:{port}/v1/stream?serving=bench"
-        options = {"compress": args.client_deflate, "server_pid": proc.pid}
+        options = {"client": args.client, "server_pid": proc.pid}
         one = await asyncio.to_thread(_phase, url, headers, 1, args.seconds, clients=1, **options)
         many = await asyncio.to_thread(
             _phase, url, headers, args.subscribers, args.seconds, clients=args.clients, **options
@@ -326,10 +445,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--clients", type=int, default=2, help="client worker processes")
     parser.add_argument(
-        "--client-deflate", action="store_true", help="offer permessage-deflate like a browser"
+        "--client",
+        choices=("lean", "websockets", "websockets-deflate"),
+        default="lean",
+        help="lean: minimal RFC 6455 reader; websockets: the library's client (-deflate: offers "
+        "permessage-deflate like a browser)",
     )
     parser.add_argument(
         "--server-deflate", action="store_true", help="let the server accept permessage-deflate"
+    )
+    parser.add_argument(
+        "--ws", default=FRAMED_WS, help="uvicorn ws protocol (websockets-sansio: no framed writes)"
     )
     parser.add_argument("--out", type=Path, default=OUT / "serving.json")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -338,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--info", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv if argv is not None else [])
     if args.serve:
-        _serve(args.db, args.port, args.info, args.server_deflate)
+        _serve(args.db, args.port, args.info, args.server_deflate, args.ws)
         return 0
     OUT.mkdir(parents=True, exist_ok=True)
     server = os.environ.get("QM_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -348,8 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     result.update(
         bins_per_second=BINS_PER_SECOND,
         cpu_count=os.cpu_count(),
-        uvicorn={**UVICORN_OPTIONS, "ws_per_message_deflate": args.server_deflate},
-        client_offers_deflate=args.client_deflate,
+        uvicorn={**UVICORN_OPTIONS, "ws_per_message_deflate": args.server_deflate, "ws": args.ws},
+        client=args.client,
         target_p99_ms=TARGET_P99_MS,
         target_met=bool(
             fan["delay_ms_p99"] is not None

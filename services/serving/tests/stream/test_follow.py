@@ -25,6 +25,7 @@ from qm_serving.compute.frames import ARROW_TYPES, decode_frame
 from qm_serving.settings import ServingSettings
 from qm_serving.stream.grid import EncodedBin
 from qm_serving.stream.producer import Retarget, StreamEnd, Subscriber
+from qm_serving.stream.wsserver import FramedWebSockets, FramedWriter
 from qm_testing import TestIssuer
 from qm_testing.tenancy import StaticLimits, StaticMembership
 from qm_web.rbac import Role
@@ -34,8 +35,9 @@ CONFIGS = Path(__file__).resolve().parents[4] / "configs"
 
 @dataclass
 class FollowServer:
-    """The serving app under uvicorn with a slow replay (streams outlive the moves) and a fast
-    alias poll; same shape as the shared `live` fixture, which `publish` uses."""
+    """The serving app under uvicorn with the framed-write ws protocol, a slow replay (streams
+    outlive the moves) and a fast alias poll; same shape as the shared `live` fixture, which
+    `publish` uses."""
 
     app: FastAPI
     http: httpx.AsyncClient
@@ -73,8 +75,15 @@ async def live(
         log_json=False,
     )
     app = create_app(settings)
+    # the deployments' ws protocol: pre-framed writes (the shared fixture runs the plain one)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, ws="websockets-sansio", log_level="warning", lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=0,
+        ws=FramedWebSockets,
+        ws_per_message_deflate=False,
+        log_level="warning",
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -141,7 +150,17 @@ async def _move(live: FollowServer, ws: uuid.UUID, alias: str, body: dict[str, s
     assert moved.status_code == 200, moved.text
 
 
-async def test_an_open_stream_follows_activation_and_rollback_of_its_alias(live, publish):
+async def test_an_open_stream_follows_activation_and_rollback_of_its_alias(
+    live, publish, monkeypatch
+):
+    framed_writes = []
+    write = FramedWriter.write
+
+    def counting(self: FramedWriter, data: bytes) -> bool:
+        framed_writes.append(len(data))
+        return write(self, data)
+
+    monkeypatch.setattr(FramedWriter, "write", counting)
     ws = live.workspace(alice="editor", vera="viewer")
     v1 = await publish(ws, "alice", serving="qmdemo_vp", alias="follow")
     v2 = await publish(ws, "alice", serving="qmdemo_silver", alias="staging")
@@ -170,6 +189,8 @@ async def test_an_open_stream_follows_activation_and_rollback_of_its_alias(live,
         assert back["serving_id"] == v1
         assert (back["epoch"], back["previous_serving_id"]) == (2, v2)
         await _updates(sock, back, 3)
+    # the frames went out as the producer's pre-framed bytes, one write per bin
+    assert len(framed_writes) >= 9
     for _ in range(100):
         if not live.app.state.hub.producers and not live.app.state.hub.following:
             break
@@ -257,3 +278,55 @@ async def test_a_full_queue_drops_frames_but_never_an_announcement_or_the_end():
     ]
     assert [i.bin_seq for i in items if isinstance(i, EncodedBin)] == [3, 4]
     assert sub.dropped_total == 3 == sub.take_dropped()
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 200_000])
+def test_pre_framed_bytes_parse_as_websocket_frames(size):
+    from websockets.frames import Frame, Opcode
+    from websockets.streams import StreamReader
+
+    from qm_serving.compute.frames import wire_pair
+
+    payload = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    reader = StreamReader()
+    reader.feed_data(wire_pair('{"type":"grid_update"}', payload))
+    frames = []
+    for _ in range(2):
+        parser = Frame.parse(reader.read_exact, mask=False)
+        try:
+            next(parser)
+        except StopIteration as done:
+            frames.append(done.value)
+    assert [(f.opcode, f.fin) for f in frames] == [(Opcode.TEXT, True), (Opcode.BINARY, True)]
+    assert frames[0].data == b'{"type":"grid_update"}'
+    assert frames[1].data == payload
+
+
+async def test_direct_writes_only_when_nothing_is_ahead_of_the_bin():
+    written: list[bytes] = []
+    paused = False
+
+    def write(data: bytes) -> bool:
+        if paused:
+            return False
+        written.append(data)
+        return True
+
+    sub = Subscriber(workspace_id=uuid.uuid4(), maxsize=1)
+    assert not sub.try_direct(b"a")  # no socket attached yet (runtime_config not sent)
+    sub.direct = write
+    assert sub.try_direct(b"a")
+    paused = True
+    assert not sub.try_direct(b"b")  # backpressure: the producer queues it instead
+    sub.offer(_bin(1))
+    paused = False
+    assert not sub.try_direct(b"c")  # a queued bin is ahead of it
+    sub.offer(_bin(2))  # drops bin 1 (maxsize 1)
+    assert isinstance(sub.take(), EncodedBin)
+    assert not sub.try_direct(b"d")  # a drop waits to be reported in a header
+    assert sub.take_dropped() == 1
+    sub.sending = True
+    assert not sub.try_direct(b"e")  # the pump is mid-send
+    sub.sending = False
+    assert sub.try_direct(b"f")
+    assert written == [b"a", b"f"]

@@ -70,3 +70,23 @@ def header_prefix(meta: Mapping[str, Any]) -> str:
 def header_text(prefix: str, dropped_since_last: int) -> str:
     """The complete grid_update header for one subscriber."""
     return f'{prefix},"dropped_since_last":{dropped_since_last}}}'
+
+
+OP_TEXT, OP_BINARY = 0x1, 0x2
+
+
+def ws_frame(opcode: int, payload: bytes) -> bytes:
+    """One final, unmasked WebSocket frame (RFC 6455 §5.2), as a server sends it."""
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x80 | opcode, n))
+    elif n < 1 << 16:
+        head = bytes((0x80 | opcode, 126)) + n.to_bytes(2, "big")
+    else:
+        head = bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big")
+    return head + payload
+
+
+def wire_pair(header: str, frame: bytes) -> bytes:
+    """A grid_update header (text) and its Arrow frame (binary), framed for the wire."""
+    return ws_frame(OP_TEXT, header.encode()) + ws_frame(OP_BINARY, frame)

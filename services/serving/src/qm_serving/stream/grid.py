@@ -47,8 +47,9 @@ Columns = dict[str, npt.NDArray[Any]]
 class EncodedBin:
     """One bin ready for the wire: header prefix (no drop count), Arrow frame, stream time.
 
-    `text` is the complete header of the common case (nothing dropped since the last frame),
-    formatted once per bin by the producer instead of once per subscriber.
+    `text` is the complete header of the common case (nothing dropped since the last frame) and
+    `wire` that header and the frame as WebSocket frames: both made once per bin by the producer
+    instead of once per subscriber.
     """
 
     bin_seq: int
@@ -56,6 +57,7 @@ class EncodedBin:
     header: str
     frame: bytes
     text: str = ""
+    wire: bytes = b""
 
 
 def silver_columns(block: BinBlock, j: int) -> Columns:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from qm_serving.compute.frames import header_text
+from qm_serving.compute.frames import header_text, wire_pair
 from qm_serving.stream.grid import EncodedBin, GridComputer
-from qm_serving.stream.metrics import FRAMES_DROPPED, PRODUCER_LAG
+from qm_serving.stream.metrics import FRAMES_DROPPED, FRAMES_SENT, PRODUCER_LAG
 from qm_serving.stream.sources import LiveSource, ReplaySource
 
 log = logging.getLogger("qm.serving.stream")
@@ -52,9 +52,11 @@ class Subscriber:
         "_dropped_pending",
         "_items",
         "_waiter",
+        "direct",
         "dropped_total",
         "follows",
         "maxsize",
+        "sending",
         "serving_id",
         "workspace_id",
     )
@@ -75,6 +77,26 @@ class Subscriber:
         self._items: deque[Item] = deque()
         self._bins = 0
         self._waiter: asyncio.Future[None] | None = None
+        # Set by the session once the socket can take pre-framed writes (after runtime_config);
+        # `sending` is true while its pump holds an item it has not finished sending.
+        self.direct: Callable[[bytes], bool] | None = None
+        self.sending = False
+
+    def try_direct(self, wire: bytes) -> bool:
+        """Write a bin's pre-framed bytes straight to the socket when nothing is ahead of it.
+
+        Only when the queue is empty, no drop is waiting to be reported and the pump is not mid
+        send (order is kept); False (the caller queues the bin) otherwise or while the socket is
+        paused by backpressure.
+        """
+        write = self.direct
+        if write is None or self._items or self._dropped_pending or self.sending:
+            return False
+        try:
+            return write(wire)
+        except OSError:  # the socket is gone: the queued path ends the stream
+            self.direct = None
+            return False
 
     def offer(self, item: Item) -> None:
         """Enqueue without waiting; a full queue loses its oldest frame (counted)."""
@@ -150,7 +172,21 @@ class Producer:
         self.task = asyncio.create_task(self._run(), name=f"producer:{key}")
 
     def fan_out(self, item: EncodedBin | StreamEnd) -> None:
-        """Offer one bin (or the end) to every subscriber; never awaits."""
+        """Give one bin (or the end) to every subscriber; never awaits.
+
+        A subscriber that is caught up gets the bin's pre-framed bytes written at once (one
+        syscall, no task wake-up); the others get it queued for their pump.
+        """
+        if isinstance(item, EncodedBin) and item.wire:
+            wire, written = item.wire, 0
+            for sub in tuple(self.subscribers):
+                if sub.try_direct(wire):
+                    written += 1
+                else:
+                    sub.offer(item)
+            if written:
+                FRAMES_SENT.inc(written)
+            return
         for sub in tuple(self.subscribers):
             sub.offer(item)
 
@@ -177,7 +213,8 @@ class Producer:
         self.bins_produced += 1
         # wall-clock release time, so clients can measure production -> receipt delay
         stamped = f'{item.header},"emitted_at_ns":"{time.time_ns()}"'
-        self.fan_out(replace(item, header=stamped, text=header_text(stamped, 0)))
+        text = header_text(stamped, 0)
+        self.fan_out(replace(item, header=stamped, text=text, wire=wire_pair(text, item.frame)))
 
     async def _replay(self, source: ReplaySource, computer: GridComputer) -> None:
         # Every bin is due at start + (its market time since the first bin) / pace on the

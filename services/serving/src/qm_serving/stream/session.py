@@ -24,6 +24,7 @@ from qm_serving.stream.plan import StreamPlan
 from qm_serving.stream.producer import Retarget, Subscriber
 from qm_serving.stream.runtime_config import announce
 from qm_serving.stream.schemas import SELECTOR_PATTERN
+from qm_serving.stream.wsserver import FRAMED, FramedWriter
 from qm_web.rbac import allows
 
 ALLOWED_PARAMS = frozenset({"serving", "token"})
@@ -115,31 +116,51 @@ async def _close(ws: WebSocket, code: int, message: dict[str, Any]) -> None:
         await ws.close(code, reason.encode()[:120].decode(errors="ignore"))
 
 
+def _framed_writer(ws: WebSocket) -> FramedWriter | None:
+    extension = (ws.scope.get("extensions") or {}).get(FRAMED)
+    writer = extension.get("writer") if isinstance(extension, dict) else None
+    return writer if isinstance(writer, FramedWriter) else None
+
+
 async def _pump(ws: WebSocket, sub: Subscriber, serving_id: str) -> None:
-    # The fan-out hot path: per bin and subscriber, two ASGI sends of prebuilt messages; the
-    # header text is the producer's (formatted once per bin) unless frames were dropped.
-    send, epoch = ws.send, 0
-    while True:
-        if not len(sub):
-            await sub.wait()
-        item = sub.take()
-        if isinstance(item, EncodedBin):
-            dropped = sub.take_dropped()
-            text = item.text if item.text and not dropped else header_text(item.header, dropped)
-            await send({"type": "websocket.send", "text": text})
-            await send({"type": "websocket.send", "bytes": item.frame})
-            FRAMES_SENT.inc()
-        elif isinstance(item, Retarget):
-            epoch += 1
-            config = announce(item.runtime_config, epoch=epoch, previous_serving_id=serving_id)
-            serving_id = item.serving_id
-            await send({"type": "websocket.send", "text": json.dumps(config)})
-        else:
-            if item.code == NORMAL:
+    # The fan-out hot path. With the server's framed-write extension a caught-up subscriber is
+    # written to by the producer itself (Subscriber.try_direct); this pump sends what was queued:
+    # a bin whose header is the common one as one write of the pre-framed bytes, otherwise two
+    # ASGI sends (header formatted once per bin unless frames were dropped).
+    send, writer, epoch = ws.send, _framed_writer(ws), 0
+    sub.direct = writer.write if writer is not None else None
+    try:
+        while True:
+            if not len(sub):
+                await sub.wait()
+            item = sub.take()
+            sub.sending = True
+            if isinstance(item, EncodedBin):
+                dropped = sub.take_dropped()
+                if writer is not None and item.wire and not dropped:
+                    while not writer.write(item.wire):
+                        await writer.writable.wait()
+                else:
+                    text = (
+                        header_text(item.header, dropped) if dropped or not item.text else item.text
+                    )
+                    await send({"type": "websocket.send", "text": text})
+                    await send({"type": "websocket.send", "bytes": item.frame})
+                FRAMES_SENT.inc()
+            elif isinstance(item, Retarget):
+                epoch += 1
+                config = announce(item.runtime_config, epoch=epoch, previous_serving_id=serving_id)
+                serving_id = item.serving_id
+                await send({"type": "websocket.send", "text": json.dumps(config)})
+            elif item.code == NORMAL:
                 await _close(ws, item.code, {"type": "end", "reason": item.reason})
+                return
             else:
                 await _close(ws, item.code, {"type": "error", "message": item.reason})
-            return
+                return
+            sub.sending = False
+    finally:
+        sub.direct = None
 
 
 async def _until_client_leaves(ws: WebSocket) -> None:
