@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -10,9 +11,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+import qm_engine.dataset as dataset_module
+import qm_engine.dataset._writer as writer_module
 from qm_core.errors import Invalid, NotFound
 from qm_engine.dataset import FILES, build_dataset, load_dataset
 from qm_engine.fields import GOLD_NAMES, SILVER_NAMES, EngineParams
+from qm_market.dbn_file import DbnFileSource
 from qm_market.instruments import load_instrument
 
 START = 1_772_461_500_000_000_000  # 2026-03-02 09:25 New York
@@ -149,3 +153,27 @@ def test_cli_builds_and_reports_errors(
     )
     assert bad.returncode == 2
     assert "nope" in bad.stderr
+
+
+def test_bytes_do_not_depend_on_the_read_batch_size(
+    synth_session: Path, es_instrument_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = build(synth_session, es_instrument_path, tmp_path / "a")
+    small = functools.partial(DbnFileSource, chunk_bytes=56 * 997)
+    monkeypatch.setattr(dataset_module, "DbnFileSource", small)
+    b = build(synth_session, es_instrument_path, tmp_path / "b")
+    assert a.dataset_id == b.dataset_id
+    for name in FILES:
+        assert (a.path / name).read_bytes() == (b.path / name).read_bytes(), name
+
+
+def test_a_failing_writer_thread_fails_the_build_and_leaves_nothing(
+    synth_session: Path, es_instrument_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer_module, "gold_table", broken)
+    with pytest.raises(OSError, match="disk full"):
+        build(synth_session, es_instrument_path, tmp_path)
+    assert leftovers(tmp_path) == []

@@ -4,8 +4,8 @@ The builder hands closed bins (and their gold) to `TableWriter.put`; one writer 
 them into Arrow tables and parquet row groups while the caller computes the next bins (pyarrow
 encodes and compresses without the GIL, the engine and gold kernels run with it released).
 Everything that decides the bytes is fixed here: row groups of exactly ROW_GROUP_BINS bins (the
-last one shorter), LZ4 pages without dictionaries, statistics on the key columns only. So the
-same bins give the same bytes whatever batch sizes produced them. Each file's SHA-256 is
+last one shorter), LZ4 pages without dictionaries, statistics on the key columns only; a test
+checks the bytes do not depend on the read batch size. Each file's SHA-256 is
 updated from the bytes on disk as the file grows (a parquet file is only ever appended to), so
 checksums.json needs no second read of the finished files.
 """
