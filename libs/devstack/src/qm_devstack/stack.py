@@ -199,6 +199,7 @@ class Stack:
         port = self.ports[service.name]
         api = [sys.executable, "-m", "uvicorn", service.api, "--factory"]
         api += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        api += service.uvicorn_args
         health = f"http://127.0.0.1:{port}/healthz"
         ready = ProcessSpec(
             service.name, api, env, ready=lambda: http_ok(health), ready_timeout=180

@@ -22,6 +22,8 @@ class ServiceEntry:
     # "{gateway_url}" in an argv is replaced by the running gateway's URL.
     local_workers: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
     relay: bool = True
+    # Extra uvicorn command-line options of the API process.
+    uvicorn_args: tuple[str, ...] = field(default=())
 
     @property
     def schema(self) -> str:
@@ -63,6 +65,13 @@ SERVICES: tuple[ServiceEntry, ...] = (
         name="serving",
         port=8106,
         api="qm_serving.app:create_app",
+        # stream fan-out: pre-framed writes, no per-connection compression (docs/adr/0600)
+        uvicorn_args=(
+            "--ws",
+            "qm_serving.stream.wsserver:FramedWebSockets",
+            "--ws-per-message-deflate",
+            "false",
+        ),
         # registers configs/serving/qmdemo_vp.yaml and points alias `demo` at it
         local_workers=(("demo", ("qm_serving.demo", "--gateway-url", "{gateway_url}", "--hold")),),
     ),
