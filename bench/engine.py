@@ -98,7 +98,6 @@ def run_engine(path: Path, spec: SynthSpec) -> tuple[int, float, int]:
         params,
         start_ns=spec.start_ns,
         end_ns=spec.end_ns,
-        order_bits=18,
         out_capacity=1024,
     )
     bins = events = 0
