@@ -42,5 +42,9 @@ async def mint_stream_token(
 
 @router.websocket("/v1/stream")
 async def watch_stream(websocket: WebSocket) -> None:
-    """runtime_config first, then per bin a grid_update header and one Arrow IPC frame."""
+    """runtime_config first, then per bin a grid_update header and one Arrow IPC frame.
+
+    A stream of an alias follows it: when the alias moves, a new runtime_config (epoch + 1,
+    previous_serving_id) announces the new version and bin_seq restarts with its frames.
+    """
     await serve_stream(websocket)
