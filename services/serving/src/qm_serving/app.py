@@ -20,6 +20,7 @@ from qm_serving.internal.router import router as internal_router
 from qm_serving.settings import ServingSettings
 from qm_serving.stream.follow import DatabaseAliasDirectory
 from qm_serving.stream.hub import StreamHub
+from qm_serving.stream.leases import StreamLeases
 from qm_serving.stream.router import router as stream_router
 from qm_serving.stream.sources import IngestionStreams, LiveFeeds
 from qm_serving.stream.tokens import StreamTokens
@@ -40,6 +41,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         app.state.sessions = make_sessionmaker(engine, info=outbox_info(outbox, SERVICE))
         app.state.redis = Redis.from_url(settings.redis_url)
         app.state.hub = StreamHub(settings, DatabaseAliasDirectory(app.state))
+        app.state.leases = StreamLeases(app.state.redis, settings.redis_namespace)
+        app.state.leases.start()
         ingestion = IngestionStreams(settings.serving_ingestion_url, settings.service_token)
         app.state.live_feeds = LiveFeeds(ingestion, app.state.redis)
         app.state.ready_checks = [database_ready]
@@ -53,6 +56,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
             with contextlib.suppress(Exception):
                 await warming
             await app.state.hub.close()
+            await app.state.leases.close()
             await ingestion.aclose()
             await app.state.redis.aclose()
             await engine.dispose()

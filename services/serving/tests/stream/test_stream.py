@@ -210,9 +210,17 @@ async def test_max_streams_quota_refuses_the_extra_stream(live, publish):
     url = f"{live.ws_url}?serving=demo"
     async with connect(url, additional_headers=live.headers("alice", ws)) as first:
         assert json.loads(await first.recv())["type"] == "runtime_config"
+        assert await live.app.state.leases.count(ws) == 1
         message, code = await _refusal(url, live.headers("alice", ws))
         assert code == 1008
         assert "max_streams" in message["message"]
+    # the lease goes back when the stream ends: the next stream may start
+    for _ in range(100):
+        if await live.app.state.leases.count(ws) == 0:
+            break
+        await asyncio.sleep(0.02)
+    async with connect(url, additional_headers=live.headers("alice", ws)) as again:
+        assert json.loads(await again.recv())["type"] == "runtime_config"
 
 
 async def test_a_tampered_version_refuses_to_stream(live, publish, stream_db):

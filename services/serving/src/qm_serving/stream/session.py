@@ -19,6 +19,7 @@ from qm_serving.compute.frames import header_text
 from qm_serving.errors import VersionIntegrityError
 from qm_serving.stream.follow import plan_for
 from qm_serving.stream.grid import EncodedBin
+from qm_serving.stream.leases import Lease
 from qm_serving.stream.metrics import FRAMES_SENT
 from qm_serving.stream.plan import StreamPlan
 from qm_serving.stream.producer import Retarget, Subscriber
@@ -81,20 +82,28 @@ async def _viewer(ws: WebSocket, selector: str) -> Viewer:
     return viewer
 
 
-async def _subscribe(ws: WebSocket) -> tuple[Subscriber, StreamPlan]:
+async def _subscribe(ws: WebSocket) -> tuple[Subscriber, StreamPlan, Lease]:
     selector = _selector(ws)
     viewer = await _viewer(ws, selector)
     plan, alias = await plan_for(ws.app.state, viewer.workspace_id, selector)
     quotas = await ws.app.state.limits.quotas(viewer.workspace_id)
-    sub = ws.app.state.hub.subscribe(
-        key=plan.key,
-        serving_id=plan.serving_id,
-        workspace_id=viewer.workspace_id,
-        max_streams=int(quotas["max_streams"]),
-        make_source=plan.make_source,
-        follows=alias,
-    )
-    return sub, plan
+    max_streams = int(quotas["max_streams"])
+    # the quota holds across replicas: a lease in Redis first, then this process's producer
+    leases = ws.app.state.leases
+    lease = await leases.acquire(viewer.workspace_id, max_streams)
+    try:
+        sub = ws.app.state.hub.subscribe(
+            key=plan.key,
+            serving_id=plan.serving_id,
+            workspace_id=viewer.workspace_id,
+            max_streams=max_streams,
+            make_source=plan.make_source,
+            follows=alias,
+        )
+    except BaseException:
+        await leases.release(lease)
+        raise
+    return sub, plan, lease
 
 
 def _refusal(exc: Exception) -> StreamRefused:
@@ -172,7 +181,7 @@ async def serve_stream(ws: WebSocket) -> None:
     """The whole life of one stream socket."""
     await ws.accept()
     try:
-        sub, plan = await _subscribe(ws)
+        sub, plan, lease = await _subscribe(ws)
     except Exception as exc:
         refused = _refusal(exc)
         await _close(ws, refused.code, {"type": "error", "message": refused.message})
@@ -194,3 +203,4 @@ async def serve_stream(ws: WebSocket) -> None:
         pass
     finally:
         await hub.unsubscribe(sub)
+        await ws.app.state.leases.release(lease)
