@@ -15,6 +15,12 @@ app.kubernetes.io/name: {{ .name }}
 - name: {{ $key }}
   value: {{ $value | quote }}
 {{- end }}
+{{- with (index .root.Values.services .name) }}
+{{- range $key, $value := .env }}
+- name: {{ $key }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- end }}
 - name: QM_AUTH_ISSUER
   value: {{ .root.Values.auth.issuer | quote }}
 - name: QM_AUTH_AUDIENCE

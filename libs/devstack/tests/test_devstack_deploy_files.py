@@ -88,3 +88,20 @@ def test_ci_runs_the_ci_entry_point_against_postgres_15_and_redis_7() -> None:
     python = next(s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python"))
     assert python["with"]["python-version"] == "3.11"
     assert any(s.get("run") == "bash .ci/run" for s in steps)
+
+
+def _uvicorn_env(args: tuple[str, ...]) -> dict[str, str]:
+    """`--ws X --ws-per-message-deflate false` as uvicorn's env form (UVICORN_WS=X, ...)."""
+    pairs = zip(args[0::2], args[1::2], strict=True)
+    return {"UVICORN_" + flag[2:].upper().replace("-", "_"): value for flag, value in pairs}
+
+
+def test_compose_and_helm_run_each_api_with_the_stack_tables_uvicorn_options() -> None:
+    compose = _load(ROOT / "docker-compose.yml")["services"]
+    values = _load(CHART / "values.yaml")["services"]
+    for service in SERVICES:
+        wanted = _uvicorn_env(service.uvicorn_args)
+        env = compose[service.name]["environment"]
+        assert {k: str(env[k]) for k in wanted if k in env} == wanted, service.name
+        helm_env = values[service.name].get("env", {})
+        assert {k: str(helm_env[k]) for k in wanted if k in helm_env} == wanted, service.name
