@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import signal
-import subprocess
-import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,68 +10,12 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from e2e_run import RunProcess
 
 from qm_devstack.paths import repo_root
 from qm_devstack.seed import dev_token
 
 pytestmark = pytest.mark.e2e
-START_TIMEOUT_S = 150.0
-STOP_TIMEOUT_S = 40.0
-
-
-class RunProcess:
-    """One `python -m qm_devstack.run` in its own session, like a terminal's foreground job."""
-
-    def __init__(self, var_dir: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in {"QM_DATABASE_URL", "QM_REDIS_URL"}}
-        env.update(QM_VAR_DIR=str(var_dir), QM_DEVSTACK_FREE_PORTS="1", PYTHONUNBUFFERED="1")
-        # The CLI's mechanics (signals, reuse) need one service; the full table has its own test.
-        env["QM_DEVSTACK_SERVICES"] = "tenancy"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "qm_devstack.run"],
-            cwd=repo_root(),
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def wait_for_banner(self) -> str:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline and self.process.poll() is None:
-            found = re.search(r"gateway\s+(http://127\.0\.0\.1:\d+)", self.output)
-            if found and "Ctrl-C stops everything" in self.output:
-                return found[1]
-            time.sleep(0.2)
-        raise AssertionError(f"make run did not come up:\n{self.output[-3000:]}")
-
-    def descendants(self) -> list[psutil.Process]:
-        return psutil.Process(self.process.pid).children(recursive=True)
-
-    def ctrl_c(self) -> int:
-        os.killpg(self.process.pid, signal.SIGINT)
-        return self.process.wait(timeout=STOP_TIMEOUT_S)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self._reader.join(timeout=5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
 
 
 @pytest.fixture
@@ -96,7 +33,8 @@ def _demo_id(gateway: str) -> list[str]:
 
 
 def _run_once(var_dir: Path) -> list[str]:
-    run = RunProcess(var_dir)
+    # the CLI's mechanics (signals, reuse) need one service; the full table has its own tests
+    run = RunProcess(var_dir, services="tenancy")
     try:
         gateway = run.wait_for_banner()
         assert "TOKEN=$(curl -s -X POST" in run.output

@@ -156,6 +156,8 @@ class Stack:
             "QM_AUTH_AUDIENCE": self.config.audience,
             "QM_AUTH_JWKS_URL": f"{tenancy}/.well-known/jwks.json",
             "QM_TENANCY_URL": tenancy,
+            # serving asks ingestion which session stream feeds a live pipeline
+            "QM_SERVING_INGESTION_URL": f"http://127.0.0.1:{self.ports.get('ingestion', 8102)}",
             "QM_SERVICE_TOKEN": self._service_token(),
             "QM_TENANCY_DEV_KEY_PATH": str(self.dev_key_path),
             # The simulated Databento gateway (ingestion's local worker) and the workers dialing it

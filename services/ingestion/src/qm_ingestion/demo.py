@@ -8,11 +8,14 @@ process supervisor can own it.
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 import time
 from typing import Any
 
 import httpx
+
+from qm_ingestion.settings import IngestionSettings
 
 SESSIONS = "/v1/ingestion/live/sessions"
 DEV_OWNER = {"sub": "dev-owner", "email": "dev-owner@example.com", "name": "Dev Owner"}
@@ -51,6 +54,15 @@ def ensure_session(client: httpx.Client, symbol: str) -> dict[str, Any]:
     return dict(created.json())
 
 
+def gateway_listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether the (simulated) Databento gateway accepts connections yet."""
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
 def main() -> None:
     """Entry point."""
     p = argparse.ArgumentParser(prog="python -m qm_ingestion.demo")
@@ -60,6 +72,11 @@ def main() -> None:
     p.add_argument("--hold", action="store_true", help="stay alive after starting the session")
     args = p.parse_args()
     deadline = time.monotonic() + args.wait_s
+    # the local simulator builds its script before it listens: start the session after that,
+    # so the demo does not spend its reconnect budget on a gateway that is still starting
+    port = IngestionSettings().ingestion_gateway_port
+    while not gateway_listening(port) and time.monotonic() < deadline:
+        time.sleep(1.0)
     with httpx.Client(base_url=args.gateway_url, timeout=10.0) as client:
         while True:
             try:

@@ -115,6 +115,7 @@ class Session:
                 with contextlib.suppress(websockets.ConnectionClosed):
                     while (header := json.loads(await sock.recv()))["type"] != "end":
                         got.append((header, await sock.recv()))
+                    assert header["reason"] == "live session ended"
         finally:
             await self.redis.delete(self.key)
         return config["session"], got

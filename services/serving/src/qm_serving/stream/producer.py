@@ -191,7 +191,8 @@ class Producer:
             sub.offer(item)
 
     async def _run(self) -> None:
-        reason = "replay finished"
+        replay = isinstance(self.source, ReplaySource)
+        reason = "replay finished" if replay else "live session ended"
         try:
             computer = await asyncio.to_thread(self.make_computer)
             if isinstance(self.source, ReplaySource):
