@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from pydantic import model_validator
+
 from qm_web.settings import WebSettings
 
 
@@ -12,6 +17,7 @@ class ServingSettings(WebSettings):
     """
 
     serving_configs_dir: str = "configs"
+    # Recorded sessions of dbn_file pipelines; default <var_dir>/data (QM_VAR_DIR).
     serving_data_root: str = "var/data"
     # Ingestion's internal API: which session stream feeds a live pipeline's symbol.
     serving_ingestion_url: str = "http://127.0.0.1:8102"
@@ -29,3 +35,10 @@ class ServingSettings(WebSettings):
     serving_alias_poll_s: float = 1.0
     # Compile the engine kernels in the background at start-up (off in most tests).
     serving_warm_up: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _under_var_dir(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data.setdefault("serving_data_root", str(Path(data.get("var_dir") or "var") / "data"))
+        return data
