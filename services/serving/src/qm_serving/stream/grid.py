@@ -141,6 +141,19 @@ class GridComputer:
             frame=encode_frame(self.schema, cols),
         )
 
+    def next_end_ns(self) -> int | None:
+        """bin_end_ns of the next closed bin (None when none is waiting)."""
+        if not self._pending:
+            return None
+        block, _gmeta, j = self._pending[0]
+        return int(block.meta[j, _META_NAMES.index("bin_end_ns")])
+
+    def skip_bin(self) -> None:
+        """Take the next closed bin through the gold state without encoding it (catch-up)."""
+        block, gmeta, j = self._pending.popleft()
+        if self.gold is not None and gmeta is not None:
+            self.gold.step(gmeta[j], block.silver_f[j], block.silver_i[j, :, 1])
+
     def drain(self) -> list[EncodedBin]:
         """Every waiting bin, encoded."""
         out = []

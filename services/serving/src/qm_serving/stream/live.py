@@ -84,9 +84,17 @@ class LiveComputer(GridComputer):
         self.last_ts = max(self.last_ts, int(records["ts_event"].max()))
 
     def next_bin(self) -> EncodedBin | None:
-        """The next bin past the live edge (catch-up bins are computed, then dropped)."""
+        """The next bin past the live edge (catch-up bins go through gold, not the encoder)."""
         while True:
-            item = self._ready.popleft() if self._ready else super().next_bin()
+            if self._ready:
+                item: EncodedBin | None = self._ready.popleft()
+            else:
+                end = self.next_end_ns()
+                if end is not None and end <= self.live_from_ns:
+                    self.skip_bin()
+                    self.caught_up += 1
+                    continue
+                item = super().next_bin()
             if item is None or item.bin_end_ns > self.live_from_ns:
                 return item
             self.caught_up += 1
