@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -68,9 +69,28 @@ async def stream_db(qm_postgres_server: str) -> AsyncIterator[str]:
     await drop_database(qm_postgres_server, url)
 
 
-async def _serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+def spec_json(path: Path) -> dict[str, Any]:
+    """A configs/ YAML spec as the JSON the API takes (dates as ISO strings)."""
+    data: dict[str, Any] = json.loads(
+        json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str)
+    )
+    return data
+
+
+@asynccontextmanager
+async def running_server(
+    settings: ServingSettings, issuer: TestIssuer, ws: Any = "websockets-sansio"
+) -> AsyncIterator[LiveServer]:
+    """The serving app under uvicorn on a free loopback port, tenancy replaced by stand-ins."""
+    app = create_app(settings)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, ws="websockets-sansio", log_level="warning", lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=0,
+        ws=ws,
+        ws_per_message_deflate=False,
+        log_level="warning",
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -78,8 +98,41 @@ async def _serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task[None], int]
         if server.started:
             break
         await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, task, int(port)
+    port = int(server.servers[0].sockets[0].getsockname()[1])
+    membership, limits = StaticMembership(), StaticLimits()
+    app.state.membership, app.state.limits = membership, limits
+    issuer.trust(app)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            yield LiveServer(
+                app, http, f"ws://127.0.0.1:{port}/v1/stream", membership, limits, issuer
+            )
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="session")
+def serve(qm_issuer: TestIssuer, qm_redis_url: str) -> Callable[..., Any]:
+    """`async with serve(db, ws=..., **setting_overrides) as server:` a LiveServer of its own."""
+
+    def start(database_url: str, ws: Any = "websockets-sansio", **overrides: Any) -> Any:
+        values: dict[str, Any] = {
+            "database_url": database_url,
+            "redis_url": qm_redis_url,
+            "redis_namespace": f"test-{uuid.uuid4().hex[:12]}:",
+            "service_token": "test-service-token",
+            "serving_configs_dir": str(CONFIGS),
+            "serving_pace": 10.0,
+            "serving_replay_minutes": 0.25,
+            "serving_queue_frames": 64,
+            "serving_warm_up": False,
+            "log_json": False,
+            **overrides,
+        }
+        return running_server(ServingSettings(**values), qm_issuer, ws)
+
+    return start
 
 
 RECORDED = "qmdemo_session.dbn"
@@ -96,71 +149,56 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def live(
-    stream_db: str,
-    qm_redis_url: str,
-    qm_issuer: TestIssuer,
-    warm_kernels: None,
-    data_root: Path,
+    stream_db: str, serve: Callable[..., Any], warm_kernels: None, data_root: Path
 ) -> AsyncIterator[LiveServer]:
-    settings = ServingSettings(
-        database_url=stream_db,
-        redis_url=qm_redis_url,
-        redis_namespace=f"test-{uuid.uuid4().hex[:12]}:",
-        service_token="test-service-token",
-        serving_configs_dir=str(CONFIGS),
-        serving_pace=10.0,
-        serving_replay_minutes=0.25,
-        serving_data_root=str(data_root),
-        serving_queue_frames=64,
-        serving_warm_up=False,
-        log_json=False,
+    """The shared stream server (plain websockets protocol, fast replays)."""
+    async with serve(stream_db, serving_data_root=str(data_root)) as server:
+        yield server
+
+
+async def register(
+    server: LiveServer,
+    ws: uuid.UUID,
+    user: str,
+    serving: str = "qmdemo_vp",
+    alias: str = "demo",
+    recorded: bool = False,
+    source: dict[str, Any] | None = None,
+) -> str:
+    """Register a configs/ serving spec in `ws` (optionally with another pipeline source) and
+    point `alias` at it; returns the serving id."""
+    body = spec_json(CONFIGS / "serving" / f"{serving}.yaml")
+    pipeline = spec_json(CONFIGS / "pipeline" / f"{body['pipeline']}.yaml")
+    if recorded:
+        source = {"kind": "dbn_file", "path": RECORDED}
+    if source is not None:
+        pipeline["source"] = source
+    headers = server.headers(user, ws)
+    response = await server.http.post(
+        "/v1/serving/versions", json={"serving": body, "pipeline": pipeline}, headers=headers
     )
-    app = create_app(settings)
-    server, task, port = await _serve(app)
-    membership, limits = StaticMembership(), StaticLimits()
-    app.state.membership, app.state.limits = membership, limits
-    qm_issuer.trust(app)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        yield LiveServer(
-            app, http, f"ws://127.0.0.1:{port}/v1/stream", membership, limits, qm_issuer
-        )
-    server.should_exit = True
-    await task
+    assert response.status_code in (200, 201), response.text
+    serving_id: str = response.json()["serving_id"]
+    moved = await server.http.post(
+        f"/v1/serving/aliases/{alias}/activate",
+        json={"serving_id": serving_id, "reason": "stream test"},
+        headers=headers,
+    )
+    assert moved.status_code in (200, 409), moved.text
+    return serving_id
+
+
+@pytest.fixture(scope="session")
+def register_on() -> Callable[..., Any]:
+    """`await register_on(server, ws, user, serving=..., alias=..., source=...)`."""
+    return register
 
 
 @pytest.fixture
 def publish(live: LiveServer) -> Callable[..., Any]:
-    """Register a configs/ serving spec in `ws` and point `alias` at it; returns the serving id."""
+    """`await publish(ws, user, serving=..., alias=..., recorded=..., source=...)` on `live`."""
 
-    def spec(path: Path) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(
-            json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str)
-        )
-        return data
-
-    async def go(
-        ws: uuid.UUID,
-        user: str,
-        serving: str = "qmdemo_vp",
-        alias: str = "demo",
-        recorded: bool = False,
-    ) -> str:
-        body = spec(CONFIGS / "serving" / f"{serving}.yaml")
-        pipeline = spec(CONFIGS / "pipeline" / f"{body['pipeline']}.yaml")
-        if recorded:
-            pipeline["source"] = {"kind": "dbn_file", "path": RECORDED}
-        headers = live.headers(user, ws)
-        response = await live.http.post(
-            "/v1/serving/versions", json={"serving": body, "pipeline": pipeline}, headers=headers
-        )
-        assert response.status_code in (200, 201), response.text
-        serving_id: str = response.json()["serving_id"]
-        moved = await live.http.post(
-            f"/v1/serving/aliases/{alias}/activate",
-            json={"serving_id": serving_id, "reason": "stream test"},
-            headers=headers,
-        )
-        assert moved.status_code in (200, 409), moved.text
-        return serving_id
+    async def go(ws: uuid.UUID, user: str, **kwargs: Any) -> str:
+        return await register(live, ws, user, **kwargs)
 
     return go

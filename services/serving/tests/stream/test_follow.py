@@ -6,101 +6,39 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pyarrow as pa
 import pytest
-import uvicorn
 import websockets
 import yaml
-from fastapi import FastAPI
 from websockets.asyncio.client import connect
 
-from qm_serving.app import create_app
 from qm_serving.compute.frames import ARROW_TYPES, decode_frame
-from qm_serving.settings import ServingSettings
 from qm_serving.stream.grid import EncodedBin
 from qm_serving.stream.producer import Retarget, StreamEnd, Subscriber
 from qm_serving.stream.wsserver import FramedWebSockets, FramedWriter
-from qm_testing import TestIssuer
-from qm_testing.tenancy import StaticLimits, StaticMembership
-from qm_web.rbac import Role
 
 CONFIGS = Path(__file__).resolve().parents[4] / "configs"
 
 
-@dataclass
-class FollowServer:
-    """The serving app under uvicorn with the framed-write ws protocol, a slow replay (streams
-    outlive the moves) and a fast alias poll; same shape as the shared `live` fixture, which
-    `publish` uses."""
-
-    app: FastAPI
-    http: httpx.AsyncClient
-    ws_url: str
-    membership: StaticMembership
-    limits: StaticLimits
-    issuer: TestIssuer
-
-    def workspace(self, **members: str) -> uuid.UUID:
-        ws = uuid.uuid4()
-        for user, role in members.items():
-            self.membership.grant(ws, user, Role.parse(role))
-        return ws
-
-    def headers(self, user: str, ws: uuid.UUID) -> dict[str, str]:
-        return self.issuer.as_principal(user, workspace_id=ws)
-
-
 @pytest.fixture(scope="module")
 async def live(
-    stream_db: str, qm_redis_url: str, qm_issuer: TestIssuer, warm_kernels: None, data_root: Path
-) -> AsyncIterator[FollowServer]:
-    settings = ServingSettings(
-        database_url=stream_db,
-        redis_url=qm_redis_url,
-        redis_namespace=f"test-{uuid.uuid4().hex[:12]}:",
-        service_token="test-service-token",
-        serving_configs_dir=str(CONFIGS),
+    stream_db: str, serve: Callable[..., Any], warm_kernels: None, data_root: Path
+) -> AsyncIterator[Any]:
+    """The deployments' ws protocol (pre-framed writes), a slow replay (streams outlive the
+    moves) and a fast alias poll; overrides the shared `live`, which `publish` uses."""
+    async with serve(
+        stream_db,
+        ws=FramedWebSockets,
         serving_pace=2.0,
         serving_replay_minutes=2.0,
         serving_data_root=str(data_root),
-        serving_queue_frames=64,
         serving_alias_poll_s=0.05,
-        serving_warm_up=False,
-        log_json=False,
-    )
-    app = create_app(settings)
-    # the deployments' ws protocol: pre-framed writes (the shared fixture runs the plain one)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        ws=FramedWebSockets,
-        ws_per_message_deflate=False,
-        log_level="warning",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):  # uvicorn exposes no start event, only a flag
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    port = int(server.servers[0].sockets[0].getsockname()[1])
-    membership, limits = StaticMembership(), StaticLimits()
-    app.state.membership, app.state.limits = membership, limits
-    qm_issuer.trust(app)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        yield FollowServer(
-            app, http, f"ws://127.0.0.1:{port}/v1/stream", membership, limits, qm_issuer
-        )
-    server.should_exit = True
-    await task
+    ) as server:
+        yield server
 
 
 async def _next(sock: Any, within: float = 20.0) -> Any:
@@ -142,7 +80,7 @@ async def _updates(sock: Any, config: dict[str, Any], n: int) -> list[int]:
     return seqs
 
 
-async def _move(live: FollowServer, ws: uuid.UUID, alias: str, body: dict[str, str]) -> None:
+async def _move(live: Any, ws: uuid.UUID, alias: str, body: dict[str, str]) -> None:
     verb = "activate" if "serving_id" in body else "rollback"
     moved = await live.http.post(
         f"/v1/serving/aliases/{alias}/{verb}", json=body, headers=live.headers("alice", ws)
@@ -217,7 +155,7 @@ async def test_a_stream_of_a_pinned_serving_id_does_not_follow_the_alias(live, p
         assert set(types) == {"grid_update"}
 
 
-async def _register_missing_recording(live: FollowServer, ws: uuid.UUID) -> str:
+async def _register_missing_recording(live: Any, ws: uuid.UUID) -> str:
     """A version whose recorded session is not in the data root: registers, cannot stream."""
 
     def spec(path: Path) -> dict[str, Any]:

@@ -8,25 +8,16 @@ import asyncio
 import itertools
 import json
 import socket
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 import websockets
-import yaml
 from websockets.asyncio.client import connect
 
-from qm_serving.app import create_app
 from qm_serving.compute.frames import decode_frame
-from qm_serving.settings import ServingSettings
 from qm_serving.stream.wsserver import FramedWebSockets
-from qm_testing import TestIssuer
-from qm_testing.tenancy import StaticLimits, StaticMembership
-from qm_web.rbac import Role
 
 CONFIGS = Path(__file__).resolve().parents[4] / "configs"
 BINS = 150  # 15 s of market time at 100 ms bins
@@ -42,69 +33,17 @@ class SmallSendBuffers(FramedWebSockets):
         super().connection_made(transport)
 
 
-def _spec(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str)
-    )
-    return data
-
-
 @pytest.fixture(scope="module")
 async def framed(
-    stream_db: str, qm_redis_url: str, qm_issuer: TestIssuer, warm_kernels: None
+    stream_db: str, serve: Callable[..., Any], register_on: Callable[..., Any], warm_kernels: None
 ) -> AsyncIterator[tuple[str, dict[str, str]]]:
     """A framed-protocol server with tiny subscriber queues; yields (stream url, headers)."""
-    settings = ServingSettings(
-        database_url=stream_db,
-        redis_url=qm_redis_url,
-        redis_namespace=f"test-{uuid.uuid4().hex[:12]}:",
-        service_token="test-service-token",
-        serving_configs_dir=str(CONFIGS),
-        serving_pace=3.0,
-        serving_replay_minutes=0.25,
-        serving_queue_frames=4,
-        serving_warm_up=False,
-        log_json=False,
-    )
-    app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        ws=SmallSendBuffers,
-        ws_per_message_deflate=False,
-        log_level="warning",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    port = int(server.servers[0].sockets[0].getsockname()[1])
-    membership = StaticMembership()
-    app.state.membership, app.state.limits = membership, StaticLimits()
-    qm_issuer.trust(app)
-    ws = uuid.uuid4()
-    membership.grant(ws, "alice", Role.editor)
-    headers = qm_issuer.as_principal("alice", workspace_id=ws)
-    body = _spec(CONFIGS / "serving" / "qmdemo_vp.yaml")
-    pipeline = _spec(CONFIGS / "pipeline" / f"{body['pipeline']}.yaml")
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        created = await http.post(
-            "/v1/serving/versions", json={"serving": body, "pipeline": pipeline}, headers=headers
-        )
-        assert created.status_code in (200, 201), created.text
-        moved = await http.post(
-            "/v1/serving/aliases/fan/activate",
-            json={"serving_id": created.json()["serving_id"], "reason": "framed fan-out"},
-            headers=headers,
-        )
-        assert moved.status_code == 200, moved.text
-    yield f"ws://127.0.0.1:{port}/v1/stream?serving=fan", headers
-    server.should_exit = True
-    await task
+    async with serve(
+        stream_db, ws=SmallSendBuffers, serving_pace=3.0, serving_queue_frames=4
+    ) as server:
+        ws = server.workspace(alice="editor")
+        await register_on(server, ws, "alice", alias="fan")
+        yield f"{server.ws_url}?serving=fan", server.headers("alice", ws)
 
 
 async def _read(sock: Any, stall_s: float = 0.0) -> list[tuple[int, int]]:

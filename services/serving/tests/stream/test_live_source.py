@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pytest
 import websockets
-import yaml
 from websockets.asyncio.client import connect
 
 from qm_events.market_stream import StreamWriter, stream_key
@@ -30,6 +29,7 @@ from qm_specs import PublishedServingSpec
 CONFIGS = Path(__file__).resolve().parents[4] / "configs"
 RECORDED = "qmdemo_session.dbn"
 WIDTH = 100_000_000
+LIVE = {"kind": "live", "symbol": "QMDEMO"}
 
 
 class StaticStreams:
@@ -40,32 +40,6 @@ class StaticStreams:
 
     async def stream_key(self, workspace_id: uuid.UUID, symbol: str, dataset: str) -> str | None:
         return self.keys.get((workspace_id, symbol))
-
-
-def _yaml(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str)
-    )
-    return data
-
-
-async def _publish_live(live: Any, ws: uuid.UUID, user: str, alias: str) -> str:
-    body = _yaml(CONFIGS / "serving" / "qmdemo_vp.yaml")
-    pipeline = _yaml(CONFIGS / "pipeline" / f"{body['pipeline']}.yaml")
-    pipeline["source"] = {"kind": "live", "symbol": "QMDEMO"}
-    headers = live.headers(user, ws)
-    reply = await live.http.post(
-        "/v1/serving/versions", json={"serving": body, "pipeline": pipeline}, headers=headers
-    )
-    assert reply.status_code in (200, 201), reply.text
-    serving_id: str = reply.json()["serving_id"]
-    moved = await live.http.post(
-        f"/v1/serving/aliases/{alias}/activate",
-        json={"serving_id": serving_id, "reason": "live test"},
-        headers=headers,
-    )
-    assert moved.status_code in (200, 409), moved.text
-    return serving_id
 
 
 @pytest.fixture
@@ -122,10 +96,10 @@ class Session:
 
 
 async def test_live_version_catches_up_then_streams_new_bins_identical_to_replay(
-    live: Any, streams: StaticStreams, data_root: Path
+    live: Any, publish: Callable[..., Any], streams: StaticStreams, data_root: Path
 ) -> None:
     ws = live.workspace(alice="editor")
-    serving_id = await _publish_live(live, ws, "alice", "live")
+    serving_id = await publish(ws, "alice", alias="live", source=LIVE)
     records = read_all(data_root / RECORDED)
     session_stream = Session(live.app.state.redis, "s-live")
     half = len(records) // 2
@@ -159,10 +133,10 @@ async def test_live_version_catches_up_then_streams_new_bins_identical_to_replay
 
 
 async def test_live_version_without_a_running_session_is_refused_clearly(
-    live: Any, streams: StaticStreams
+    live: Any, publish: Callable[..., Any], streams: StaticStreams
 ) -> None:
     ws = live.workspace(alice="editor")
-    await _publish_live(live, ws, "alice", "live")
+    await publish(ws, "alice", alias="live", source=LIVE)
     async with connect(
         f"{live.ws_url}?serving=live", additional_headers=live.headers("alice", ws)
     ) as sock:
@@ -175,10 +149,10 @@ async def test_live_version_without_a_running_session_is_refused_clearly(
 
 
 async def test_a_roll_starts_a_fresh_book_at_the_next_bin_and_no_bin_mixes_contracts(
-    live: Any, streams: StaticStreams, data_root: Path
+    live: Any, publish: Callable[..., Any], streams: StaticStreams, data_root: Path
 ) -> None:
     ws = live.workspace(alice="editor")
-    serving_id = await _publish_live(live, ws, "alice", "live")
+    serving_id = await publish(ws, "alice", alias="live", source=LIVE)
     front = read_all(data_root / RECORDED)
     # the next contract: the same flow 25 ticks higher, starting 1 ns after the front's last
     # record (inside the front's open bin), under another instrument id
