@@ -16,9 +16,10 @@ from redis.asyncio import Redis
 from qm_events.market_stream import LiveStreamSource, StreamWriter, stream_key
 from qm_ingestion.runtime.config import GatewayConfig, SessionSpec
 from qm_ingestion.runtime.supervisor import Hooks, LiveSupervisor, State
-from qm_market.envelope import MarketBatch
+from qm_market.envelope import F_SNAPSHOT, MarketBatch
 from qm_market.instruments import load_instrument
 from qm_market.lsg_sim import MarketScript, SimGateway, roll_script, synthetic_script
+from qm_market.lsg_sim.snapshot import snapshot_records
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = "db-" + "t" * 24 + "qmsim"
@@ -45,6 +46,34 @@ def rolling() -> MarketScript:
         seed=11,
         events_per_second=400,
     )
+
+
+@pytest.fixture(scope="session")
+def listed() -> MarketScript:
+    """ESZ6 then ESH7 around 2026-12-10 17:00 New York (8 days before ESZ6's expiry), both
+    listed as definitions of ES.FUT; the gateway's own remap comes later (roll_fraction)."""
+    inst = load_instrument(ROOT / "configs/instruments/ESZ6.yaml")
+    return roll_script(
+        inst,
+        back_symbol="ESH7",
+        back_instrument_id=42140999,
+        day=date(2026, 12, 10),
+        start="16:59:45",
+        minutes=0.5,
+        roll_fraction=0.75,
+        seed=11,
+        events_per_second=400,
+        front_expiration_ns=inst.et_to_ns(date(2026, 12, 18), "09:30"),
+        back_expiration_ns=inst.et_to_ns(date(2027, 3, 19), "09:30"),
+    )
+
+
+@pytest.fixture
+async def listed_gateway(listed: MarketScript) -> AsyncIterator[SimGateway]:
+    gw = SimGateway(listed, keys=[KEY], rate=3_000)
+    await gw.start()
+    yield gw
+    await gw.close()
 
 
 @pytest.fixture
@@ -153,6 +182,7 @@ def start_run(qm_redis: Redis, qm_redis_namespace: str) -> Callable[..., Awaitab
             symbol,
             start_ns=start_ns,
             snapshot=bool(cfg.pop("snapshot", False)),
+            roll=cfg.pop("roll", None),
         )
         sup = LiveSupervisor(spec, gateway_config(port, **cfg), sink, hooks=hooks, state=state)
         return Run(sup, asyncio.create_task(sup.run()), key, qm_redis, hooks)
@@ -208,3 +238,49 @@ async def slow_gateway(script: MarketScript) -> AsyncIterator[SimGateway]:
     await gw.start()
     yield gw
     await gw.close()
+
+
+FRONT_ID, BACK_ID = 42140878, 42140999
+SNAPSHOT_FIELDS = ("instrument_id", "action", "side", "price", "size", "order_id", "flags")
+
+
+def _roll_ns() -> int:
+    """The listed script's roll instant: 2026-12-18 (ESZ6 expiry) - 8 days, 17:00 New York."""
+    inst = load_instrument(ROOT / "configs/instruments/ESZ6.yaml")
+    return inst.et_to_ns(date(2026, 12, 10), "17:00")
+
+
+def _check_scheduled_delivery(
+    batches: list[MarketBatch], script: MarketScript, gw: SimGateway
+) -> None:
+    """Front records before the instant, one roll entry, the back contract's snapshot + records."""
+    marks = [i for i, b in enumerate(batches) if b.extra.get("roll")]
+    assert len(marks) == 1
+    mark = batches[marks[0]]
+    assert (mark.extra["from_instrument"], mark.extra["to_instrument"]) == (FRONT_ID, BACK_ID)
+    before = np.concatenate([b.records for b in batches[: marks[0]] if len(b)])
+    after = np.concatenate([b.records for b in batches[marks[0] + 1 :] if len(b)])
+    recs, instant = script.records, _roll_ns()
+    front = recs[(recs["instrument_id"] == FRONT_ID) & (recs["ts_event"] < instant)]
+    assert np.array_equal(before, front)
+    assert int((recs["instrument_id"] == FRONT_ID).sum()) > front.shape[0]  # some were cut
+    # the back contract: a snapshot at the head of its first connection, then its records
+    first_back = next(c for c in gw.connections if c.subscriptions and _symbol(c) == "ESH7")
+    head = first_back.head
+    snap = snapshot_records(recs[:head], BACK_ID, ts_event=0, ts_recv=0)
+    n_snap = snap.shape[0]
+    assert bool((after[:n_snap]["flags"] & F_SNAPSHOT).all())
+    for name in SNAPSHOT_FIELDS:
+        assert np.array_equal(after[:n_snap][name], snap[name]), name
+    sel = script.selection("ESH7")
+    assert np.array_equal(after[n_snap:], recs[sel[sel >= head]])
+
+
+def _symbol(conn: Any) -> str:
+    return str(conn.subscriptions[0].get("symbols", ""))
+
+
+@pytest.fixture
+def check_scheduled_delivery() -> Callable[[list[MarketBatch], MarketScript, SimGateway], None]:
+    """Asserts a listed-script session's stream around its days_before_expiry roll."""
+    return _check_scheduled_delivery

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +27,8 @@ from qm_market.lsg_sim import MarketScript, SimGateway
 from qm_testing import TestIssuer, app_client
 from qm_testing.tenancy import StaticLimits, StaticMembership
 from qm_web.rbac import Role
+
+ROLLS = Path(__file__).resolve().parents[3] / "configs" / "rolls"
 
 
 @dataclass
@@ -283,3 +287,94 @@ async def test_internal_lookup_names_the_active_session_stream(stack: Stack) -> 
     await stack.wait(sid, lambda b: b["status"] == "stopped")
     gone = await stack.http.get(path, params={"symbol": "ES.c.0"}, headers=service)
     assert gone.status_code == 404
+
+
+@pytest.fixture
+async def listed_stack(
+    live_db: str,
+    qm_redis_url: str,
+    qm_redis_namespace: str,
+    listed_gateway: SimGateway,
+    qm_issuer: TestIssuer,
+    make_settings: Any,
+    tmp_path: Path,
+) -> AsyncIterator[Stack]:
+    """The real configs/rolls policies plus a broken one (days_before_expiry missing)."""
+    rolls = tmp_path / "rolls"
+    shutil.copytree(ROLLS, rolls)
+    (rolls / "es_no_days.yaml").write_text(
+        "kind: roll_policy\nname: es_no_days\ntrigger: days_before_expiry\n", encoding="utf-8"
+    )
+    settings = make_settings(live_db, qm_redis_url, qm_redis_namespace, listed_gateway.port)
+    settings = settings.model_copy(update={"ingestion_rolls_dir": str(rolls)})
+    async for s in _stack(settings, qm_redis_url, qm_issuer):
+        yield s
+
+
+async def test_days_before_expiry_roll_is_persisted_audited_and_clean(
+    listed_stack: Stack,
+    listed: MarketScript,
+    listed_gateway: SimGateway,
+    check_scheduled_delivery: Any,
+) -> None:
+    stack = listed_stack
+    created = await stack.create(roll_policy="es_days_before_expiry")
+    assert created.status_code == 201, created.text
+    sid = created.json()["session_id"]
+    last = int(listed.selection("ESH7")[-1])
+    deadline = asyncio.get_running_loop().time() + 40
+    while not any(int(i) == last for c in listed_gateway.connections for i in c.served()[-1:]):
+        assert asyncio.get_running_loop().time() < deadline, "the back contract never finished"
+        await asyncio.sleep(0.05)
+    await stack.wait(sid, lambda b: b["counters"].get("rolls", 0) == 1)
+    await asyncio.sleep(0.5)
+    await stack.http.post(f"/v1/ingestion/live/sessions/{sid}/stop", headers=stack.headers)
+    final = await stack.wait(sid, lambda b: b["status"] == "stopped")
+    assert final["counters"]["rolls"] == 1
+    assert final["counters"]["reconnects"] == 0
+    async with stack.sessions() as s:
+        rows = (
+            await s.execute(
+                text(
+                    "SELECT from_contract, to_contract, reason FROM ingestion.contract_roll_event "
+                    "WHERE session_id = :sid"
+                ),
+                {"sid": uuid.UUID(sid)},
+            )
+        ).all()
+        audit = (
+            await s.execute(
+                text(
+                    "SELECT envelope FROM ingestion.outbox WHERE event_type = "
+                    "'ingestion.audit_recorded.v1' AND envelope::text LIKE '%contract_rolled%' "
+                    "AND envelope::text LIKE :p"
+                ),
+                {"p": f"%{sid}%"},
+            )
+        ).all()
+    assert [(r[0], r[1]) for r in rows] == [("ESZ6", "ESH7")]
+    assert rows[0][2].startswith("days_before_expiry: 8 days before ESZ6 expiry 2026-12-18")
+    assert len(audit) == 1
+    assert "days_before_expiry" in str(audit[0][0])
+    batches = [b async for b in LiveStreamSource(stack.redis, final["stream_key"], block_ms=200)]
+    assert all(len(set(b.records["instrument_id"].tolist())) <= 1 for b in batches)
+    check_scheduled_delivery(batches, listed, listed_gateway)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"roll_policy": "es_no_days"}, "days_before_expiry is required"),
+        ({"roll_policy": "es_days_before_expiry", "symbol": "ESZ6"}, "needs a continuous symbol"),
+    ],
+)
+async def test_bad_roll_policies_are_refused_with_the_reason(
+    listed_stack: Stack, body: dict[str, Any], reason: str
+) -> None:
+    refused = await listed_stack.create(**body)
+    assert refused.status_code == 422, refused.text
+    assert reason in refused.text
+    listed = await listed_stack.http.get(
+        "/v1/ingestion/live/sessions", headers=listed_stack.headers
+    )
+    assert listed.json() == []

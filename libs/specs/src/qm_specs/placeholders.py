@@ -8,9 +8,11 @@ compute nothing.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from qm_specs.base import Name, StrictModel
 from qm_specs.common import SpecVersion
@@ -28,18 +30,51 @@ class GoldDslSpec(StrictModel):
     nodes: list[dict[str, Any]] = Field(min_length=1)
 
 
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
 class RollPolicySpec(StrictModel):
     """How a continuous live session moves to the next contract (configs/rolls/, ingestion).
 
-    Mirrors the ingestion service's policy so `make validate-configs` checks those files too.
+    `on_remap`: when the gateway maps the continuous symbol to another contract.
+    `days_before_expiry`: decided from instrument definitions; a contract's roll instant is its
+    expiration date (in `timezone`) minus `days_before_expiry` days, at `roll_time`.
     """
 
     kind: Literal["roll_policy"]
     spec_version: SpecVersion = 2
     name: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
-    trigger: Literal["on_remap"] = "on_remap"
+    trigger: Literal["on_remap", "days_before_expiry"] = "on_remap"
+    days_before_expiry: int | None = Field(default=None, ge=0, le=90)
+    roll_time: str = Field(default="17:00", description="HH:MM wall clock of `timezone`")
+    timezone: str = "America/New_York"
     reset_book: bool = True
     description: str = ""
+
+    @field_validator("roll_time")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        if not _HHMM.match(value):
+            raise ValueError(f"expected HH:MM, got {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _days_iff_scheduled(self) -> Self:
+        scheduled = self.trigger == "days_before_expiry"
+        if scheduled and self.days_before_expiry is None:
+            raise ValueError("days_before_expiry is required when trigger is days_before_expiry")
+        if not scheduled and self.days_before_expiry is not None:
+            raise ValueError("days_before_expiry is only allowed with trigger days_before_expiry")
+        return self
 
 
 class SearchTemplate(StrictModel):

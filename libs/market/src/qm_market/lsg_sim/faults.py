@@ -35,6 +35,8 @@ class ConnectionLog:
     faults: list[str] = field(default_factory=list)
     chunks: list[np.ndarray] = field(default_factory=list)
     snapshot_records: int = 0
+    head: int = 0
+    definitions: list[str] = field(default_factory=list)
     replay_completed: bool = False
     started: bool = False
     closed: bool = False

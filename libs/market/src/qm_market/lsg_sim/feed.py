@@ -21,6 +21,7 @@ class Feed:
     replay: bool = False
     snapshot_of: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    definitions: list[str] = field(default_factory=list)
 
 
 def _symbols(subs: list[dict[str, str]]) -> list[tuple[str, str, int | None, bool]]:
@@ -47,9 +48,48 @@ def _acks(subs: list[dict[str, str]], now: int) -> list[bytes]:
     ]
 
 
+def _definitions(script: MarketScript, subs: list[dict[str, str]], now: int, feed: Feed) -> None:
+    """`definition` subscriptions (stype `parent`, e.g. ES.FUT): a mapping and an InstrumentDefMsg
+    per listed contract. Definitions are the instruments' current state, sent in full on every
+    connection (with `start=` they precede REPLAY_COMPLETED, like a replay)."""
+    first = int(script.records["ts_event"][0]) if len(script) else now
+    for sub in subs:
+        if sub.get("schema") != "definition":
+            continue
+        stype_in = sub.get("stype_in", "raw_symbol")
+        if sub.get("start") not in (None, ""):
+            feed.replay = True
+        for symbol in filter(None, sub.get("symbols", "").split(",")):
+            family = script.family(symbol) if stype_in == "parent" else []
+            if stype_in == "raw_symbol" and symbol in script.contracts:
+                family = [symbol]
+            if not family:
+                msg = f"Failed to resolve symbol: {symbol}"
+                feed.errors.append(msg)
+                code = dbn.ErrorCode.SYMBOL_RESOLUTION_FAILED
+                feed.preamble.append(protocol.error(now, msg, code))
+                continue
+            for raw in family:
+                iid = script.contracts[raw]
+                feed.preamble.append(protocol.mapping(iid, now, stype_in, symbol, raw))
+            for raw in family:
+                feed.preamble.append(
+                    protocol.definition(
+                        script.contracts[raw],
+                        first,
+                        raw,
+                        script.roots.get(raw, raw[:-2]),
+                        script.expirations.get(raw, protocol.UNDEF_TIMESTAMP),
+                        script.tick_sizes.get(raw, 1),
+                    )
+                )
+                feed.definitions.append(raw)
+
+
 def build_feed(script: MarketScript, subs: list[dict[str, str]], head: int, now: int) -> Feed:
     """Resolve every subscribed symbol; unresolved ones become SYMBOL_RESOLUTION_FAILED errors."""
     feed = Feed(indices=np.zeros(0, dtype=np.int64), preamble=_acks(subs, now))
+    _definitions(script, subs, now, feed)
     parts = []
     ts_event = script.records["ts_event"]
     for symbol, stype_in, start, snapshot in _symbols(subs):

@@ -91,6 +91,37 @@ def mapping(
     return bytes(msg)
 
 
+def definition(
+    instrument_id: int,
+    ts_event: int,
+    raw_symbol: str,
+    asset: str,
+    expiration: int,
+    min_price_increment: int,
+    ts_out: int | None = None,
+) -> bytes:
+    """An InstrumentDefMsg of a CME-style future (what `definition` subscriptions receive)."""
+    msg = dbn.InstrumentDefMsg(
+        publisher_id=1,
+        instrument_id=instrument_id,
+        ts_event=ts_event,
+        ts_recv=ts_event,
+        min_price_increment=min_price_increment,
+        display_factor=1_000_000_000,
+        raw_symbol=raw_symbol,
+        asset=asset,
+        security_type="FUT",
+        instrument_class=dbn.InstrumentClass.FUTURE,  # type: ignore[arg-type]
+        security_update_action=dbn.SecurityUpdateAction.ADD,  # type: ignore[arg-type]
+        expiration=expiration,
+        exchange="XCME",
+        group=asset,
+        currency="USD",
+        **_ts_out(ts_out),
+    )
+    return bytes(msg)
+
+
 def mbo_bytes(records: MboArray, ts_out: int | None) -> bytes:
     """Wire bytes of MBO records (64-byte records with the send timestamp when ts_out is on)."""
     if ts_out is None:

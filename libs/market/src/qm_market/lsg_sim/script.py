@@ -14,12 +14,16 @@ from qm_market.synth import SynthSpec, generate
 
 @dataclass
 class MarketScript:
-    """Records (ts_recv order) of every contract, contract ids, and continuous-symbol schedules."""
+    """Records (ts_recv order) of every contract, contract ids, continuous-symbol schedules, and
+    the contracts' expirations (UTC ns; served as `definition` records of their product)."""
 
     dataset: str
     records: MboArray
     contracts: dict[str, int]
     continuous: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    expirations: dict[str, int] = field(default_factory=dict)
+    roots: dict[str, str] = field(default_factory=dict)
+    tick_sizes: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.records.shape[0])
@@ -56,6 +60,14 @@ class MarketScript:
             recs = recs[recs["ts_event"] >= start_ns]
         return recs
 
+    def family(self, parent: str) -> list[str]:
+        """Contracts of a parent symbol (`ES.FUT`), by expiration then symbol."""
+        root, _, suffix = parent.rpartition(".")
+        if suffix != "FUT":
+            return []
+        mine = [c for c in self.contracts if self.roots.get(c) == root]
+        return sorted(mine, key=lambda c: (self.expirations.get(c, 2**63), c))
+
 
 def _contract(inst: Instrument, symbol: str, instrument_id: int) -> Instrument:
     synthetic = inst.synthetic or SyntheticDefaults(start_price=100.0)
@@ -81,6 +93,7 @@ def synthetic_script(
     minutes: float = 1.0,
     seed: int = 7,
     events_per_second: float | None = None,
+    expiration_ns: int | None = None,
 ) -> MarketScript:
     """One contract's synthetic session; its root also maps as continuous symbol ROOT.c.0."""
     spec = SynthSpec(inst, day, start, minutes, seed, events_per_second)
@@ -91,6 +104,9 @@ def synthetic_script(
         records=recs,
         contracts={inst.symbol: iid},
         continuous={f"{inst.root}.c.0": [(0, inst.symbol)]},
+        expirations={} if expiration_ns is None else {inst.symbol: expiration_ns},
+        roots={inst.symbol: inst.root},
+        tick_sizes={inst.symbol: inst.tick_int},
     )
 
 
@@ -105,8 +121,13 @@ def roll_script(
     roll_fraction: float = 0.5,
     seed: int = 7,
     events_per_second: float | None = None,
+    front_expiration_ns: int | None = None,
+    back_expiration_ns: int | None = None,
 ) -> MarketScript:
-    """Front contract until the roll, then the back contract (fresh book) under ROOT.c.0."""
+    """Front contract until the roll, then the back contract (fresh book) under ROOT.c.0.
+
+    With expirations, both contracts are listed as definitions of `ROOT.FUT`.
+    """
     spec = SynthSpec(front, day, start, minutes, seed, events_per_second)
     roll_ns = spec.start_ns + int((spec.end_ns - spec.start_ns) * roll_fraction)
     head = _records(spec)
@@ -125,4 +146,11 @@ def roll_script(
         records=recs,
         contracts={front.symbol: front.synthetic_instrument_id, back_symbol: back_instrument_id},
         continuous={cont: [(0, front.symbol), (int(head.shape[0]), back_symbol)]},
+        expirations={
+            s: e
+            for s, e in ((front.symbol, front_expiration_ns), (back_symbol, back_expiration_ns))
+            if e is not None
+        },
+        roots={front.symbol: front.root, back_symbol: front.root},
+        tick_sizes={front.symbol: front.tick_int, back_symbol: front.tick_int},
     )

@@ -222,7 +222,9 @@ class _Streamer:
         gw, now = self.gw, self.gw.now_ns()
         head = gw.head()
         feed = build_feed(gw.script, self.log.subscriptions, head, now)
+        self.log.head = head
         self.log.errors.extend(feed.errors)
+        self.log.definitions.extend(feed.definitions)
         await self._send(protocol.metadata(gw.script.dataset, now, ts_out=self.ts_out))
         await self._send(b"".join(feed.preamble))
         for iid in feed.snapshot_of:
@@ -239,7 +241,9 @@ class _Streamer:
     async def _loop(self, feed: Feed) -> None:
         pos, idx, replay_pending = 0, feed.indices, feed.replay
         while not self.client_gone.is_set():
-            next_index = int(idx[pos]) if pos < idx.size else len(self.gw.script)
+            # a connection past its last record (or a definitions-only one) is not "about to
+            # serve" any script index: only immediate faults (at_record None) fire on it
+            next_index = int(idx[pos]) if pos < idx.size else -1
             fault = self.gw.faults.take_due(next_index, self.log.conn_id)
             if fault is not None:
                 self.log.faults.append(fault.kind)

@@ -11,7 +11,7 @@ from qm_events.market_stream import stream_key
 from qm_ingestion.deps import Unit, workspace_unit
 from qm_ingestion.live import service
 from qm_ingestion.live.repository import SessionRows
-from qm_ingestion.live.rolls import load_policy
+from qm_ingestion.live.rolls import session_roll
 from qm_ingestion.live.schemas import LiveSessionCreate, LiveSessionRead
 from qm_ingestion.live.tables import LiveSession
 from qm_web.responses import declared
@@ -35,8 +35,7 @@ async def start_session(
     """Start a live session (`starting`; the worker moves it to `running` or `failed`)."""
     ws, limits = unit.access.workspace_id, request.app.state.limits
     await service.check_flag(limits, ws)
-    if body.roll_policy is not None:
-        load_policy(request.app.state.settings.ingestion_rolls_dir, body.roll_policy)
+    session_roll(request.app.state.settings.ingestion_rolls_dir, body.roll_policy, body.symbol)
     quotas = await limits.quotas(ws)
     row = await service.request_session(
         unit.session,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qm_ingestion.runtime.schedule import ScheduledRoll
 
 CONTINUOUS = re.compile(r"^[A-Z0-9]{1,8}\.[cnv]\.\d{1,2}$")
 
@@ -40,6 +44,7 @@ class SessionSpec:
     symbol: str
     start_ns: int | None = None
     snapshot: bool = False
+    roll: ScheduledRoll | None = None  # a days_before_expiry policy (continuous symbols only)
 
     @property
     def stype_in(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import databento_dbn as dbn
@@ -36,7 +37,9 @@ class Intake:
         self.resuming = False
         self.last_rx = time.monotonic()
         self.symbols: dict[int, str] = {}
-        self._inbox: deque[tuple[int, Any]] = deque()
+        # records of a connection closed by a planned roll are dropped: one generation each
+        self.gen = 0
+        self._inbox: deque[tuple[int, int, Any]] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._signalled = False
@@ -48,10 +51,23 @@ class Intake:
         self._loop = loop
         self._pump = loop.create_task(self._run())
 
+    def receiver(self) -> Callable[[Any], None]:
+        """The databento callback of a new connection (tags its records with this generation)."""
+        gen = self.gen
+
+        def on_record(record: Any) -> None:
+            self._receive(gen, record)
+
+        return on_record
+
     def on_record(self, record: Any) -> None:
-        """databento callback (its loop thread): queue and wake the drain."""
+        """databento callback (its loop thread) of the current generation."""
+        self._receive(self.gen, record)
+
+    def _receive(self, gen: int, record: Any) -> None:
+        """Queue and wake the drain."""
         self.last_rx = time.monotonic()
-        self._inbox.append((time.time_ns(), record))
+        self._inbox.append((time.time_ns(), gen, record))
         # one wake-up per drain cycle, not per record: the self-pipe is the expensive part
         if self._loop is not None and not self._signalled:
             self._signalled = True
@@ -78,20 +94,31 @@ class Intake:
             pending: list[bytes] = []
             t_first = 0
             while self._inbox:
-                t_rx, rec = self._inbox.popleft()
+                t_rx, gen, rec = self._inbox.popleft()
+                if gen != self.gen:
+                    continue  # a connection we left at a planned roll
                 if isinstance(rec, dbn.MBOMsg):
                     t_first = t_first or t_rx
                     pending.append(bytes(rec)[:MBO_BYTES])
                     continue
                 await self._flush(pending, t_first)
                 pending, t_first = [], 0
-                await self._control(rec)
+                if gen == self.gen:  # the flush may have rolled away from this connection
+                    await self._control(rec)
             await self._flush(pending, t_first)
 
     async def _flush(self, pending: list[bytes], t_rx: int) -> None:
         if not pending:
             return
         recs = np.frombuffer(b"".join(pending), dtype=MBO_DTYPE)
+        cut = self.sup.roll_cut(recs)
+        if cut is not None:
+            await self._publish(recs[:cut], t_rx)
+            await self.sup.planned_roll()
+            return
+        await self._publish(recs, t_rx)
+
+    async def _publish(self, recs: np.ndarray, t_rx: int) -> None:
         before = self.sup.filter.dropped
         fresh = self.sup.filter.admit(recs)
         counters = self.sup.counters
@@ -121,6 +148,11 @@ class Intake:
                 self.sup.counters.gaps_filled += 1
             if self.sup.origin is None:
                 self.sup.origin = int(rec.ts_event)
+            # market time passed the roll instant while the contract was quiet (acks precede
+            # the replay, so only heartbeats and replay completion count)
+            timely = (dbn.SystemCode.HEARTBEAT, dbn.SystemCode.REPLAY_COMPLETED)
+            if rec.code in timely and self.sup.due(int(rec.ts_event)):
+                await self.sup.planned_roll()
         elif isinstance(rec, dbn.ErrorMsg):
             self.sup.counters.last_disconnect = f"gateway error: {rec.err}"
             if rec.code in FATAL_ERRORS:

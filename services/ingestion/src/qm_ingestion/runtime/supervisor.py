@@ -11,11 +11,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import databento as db
+import numpy as np
 
 from qm_ingestion.runtime.config import GatewayConfig, SessionSpec, backoff_delay
 from qm_ingestion.runtime.intake import Intake
 from qm_ingestion.runtime.resume import ResumeFilter
-from qm_market.envelope import Cursor
+from qm_ingestion.runtime.schedule import (
+    Contract,
+    Definitions,
+    DefinitionsError,
+    fetch_definitions,
+)
+from qm_market.envelope import Cursor, MboArray
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +116,10 @@ class LiveSupervisor:
         self._fatal_event = asyncio.Event()
         self._detach = False
         self.origin: int | None = spec.start_ns
+        # scheduled rolls (spec.roll): the product's contracts and the one being streamed
+        self.definitions: Definitions | None = None
+        self.contract: Contract | None = None
+        self._rolling = asyncio.Event()
 
     def request_stop(self) -> None:
         """Ask the session to stop (graceful close, final checkpoint, end entry)."""
@@ -157,7 +168,8 @@ class LiveSupervisor:
         while not self._stop.is_set():
             began = time.monotonic()
             try:
-                await self._connection()
+                if await self._connection():
+                    continue  # a planned roll: straight on to the next contract
                 return
             except Disconnect as exc:
                 self.counters.last_disconnect = str(exc)
@@ -182,6 +194,77 @@ class LiveSupervisor:
             self.intake.resuming = True
         return start
 
+    def _scheduled_start(self, contract: Contract) -> tuple[int | None, bool]:
+        """(start, snapshot) of the MBO subscription to a scheduled contract."""
+        cursor = self.filter.cursors.get(contract.instrument_id)
+        if cursor is not None:  # resume this contract exactly from its cursor
+            self.filter.arm()
+            self.intake.resuming = True
+            return cursor.ts_event, False
+        if self.filter.cursors:  # rolled into it: the new book comes from a snapshot
+            return None, True
+        return self.origin, self.spec.snapshot and self.origin is None
+
+    async def _decide(self) -> Contract:
+        """The contract to stream now, from the definitions and market time (never wall time)."""
+        policy = self.spec.roll
+        assert policy is not None
+        if self.definitions is None:
+            try:
+                self.definitions = await fetch_definitions(
+                    self.cfg, self.spec.dataset, self.spec.symbol, self.origin, policy
+                )
+            except DefinitionsError as exc:
+                raise (Fatal if exc.fatal else Disconnect)(str(exc)) from None
+        defs = self.definitions
+        cursors = self.filter.cursors
+        if cursors:
+            at = max(c.ts_event for c in cursors.values())
+        else:
+            at = self.origin if self.origin is not None else defs.market_ns
+        current = defs.by_id(self.filter.current)
+        # a roll entry already committed us to `current` (possibly before any of its records)
+        contract = current if current is not None and current.roll_ns > at else defs.front(at)
+        if contract is None:
+            raise Fatal(f"no contract of the product rolls after market time {at} ({policy.name})")
+        previous = self.filter.current
+        self.contract = contract
+        self.intake.symbols.setdefault(contract.instrument_id, contract.raw_symbol)
+        if previous is not None and previous != contract.instrument_id and cursors:
+            await self.roll_to(previous, contract.instrument_id, reason=policy.reason(contract))
+        return contract
+
+    def due(self, ts_event: int) -> bool:
+        """Market time reached the streamed contract's roll instant."""
+        return self.contract is not None and ts_event >= self.contract.roll_ns
+
+    def roll_cut(self, recs: MboArray) -> int | None:
+        """Index of the first record at/after the streamed contract's roll instant, if any."""
+        if self.contract is None or recs.shape[0] == 0:
+            return None
+        mine = recs["instrument_id"] == self.contract.instrument_id
+        late = np.flatnonzero(mine & (recs["ts_event"] >= self.contract.roll_ns))
+        return int(late[0]) if late.size else None
+
+    async def planned_roll(self) -> None:
+        """Roll at the schedule: roll entry now, then the connection moves to the next contract.
+
+        Records of the old connection still queued are dropped (a new intake generation).
+        """
+        policy, defs, old = self.spec.roll, self.definitions, self.contract
+        assert policy is not None
+        assert defs is not None
+        assert old is not None
+        new = defs.after(old)
+        self.intake.gen += 1
+        if new is None:
+            self.fail(f"no contract to roll into after {old.raw_symbol} ({policy.name})")
+            return
+        self.contract = new
+        self.intake.symbols[new.instrument_id] = new.raw_symbol
+        await self.roll_to(old.instrument_id, new.instrument_id, reason=policy.reason(old))
+        self._rolling.set()
+
     async def _open(self) -> db.Live:
         client = db.Live(
             key=self.cfg.key,
@@ -189,16 +272,22 @@ class LiveSupervisor:
             port=self.cfg.port,
             heartbeat_interval_s=self.cfg.heartbeat_interval_s,
         )
-        client.add_callback(self.intake.on_record)
-        start = self._start()
-        snapshot = self.spec.snapshot and start is None
+        symbol, stype_in = self.spec.symbol, self.spec.stype_in
+        if self.spec.roll is not None:
+            contract = await self._decide()
+            symbol, stype_in = contract.raw_symbol, "raw_symbol"
+            start, snapshot = self._scheduled_start(contract)
+        else:
+            start = self._start()
+            snapshot = self.spec.snapshot and start is None
+        client.add_callback(self.intake.receiver())
         try:
             await asyncio.to_thread(
                 client.subscribe,
                 dataset=self.spec.dataset,
                 schema="mbo",
-                symbols=[self.spec.symbol],
-                stype_in=self.spec.stype_in,
+                symbols=[symbol],
+                stype_in=stype_in,
                 start=start,
                 snapshot=snapshot,
             )
@@ -208,7 +297,8 @@ class LiveSupervisor:
             raise Fatal(f"gateway refused the session: {exc}") from None
         return client
 
-    async def _connection(self) -> None:
+    async def _connection(self) -> bool:
+        """One connection until stop (False), a planned roll (True), or a Disconnect/Fatal."""
         client = await self._open()
         self.intake.last_rx = time.monotonic()
         client.start()
@@ -220,6 +310,7 @@ class LiveSupervisor:
             asyncio.ensure_future(self._stop.wait()): "stop",
             asyncio.ensure_future(self._fatal_event.wait()): "fatal",
             asyncio.ensure_future(self._watchdog()): "silence",
+            asyncio.ensure_future(self._rolling.wait()): "roll",
             closed: "closed",
         }
         done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
@@ -227,12 +318,17 @@ class LiveSupervisor:
             if task is not closed:
                 task.cancel()
         why = "closed" if closed in done else waits[next(iter(done))]
-        await self._close(client, closed, graceful=why == "stop")
+        if self._rolling.is_set():  # a planned roll wins over the close it caused
+            why = "roll"
+            self._rolling.clear()
+        await self._close(client, closed, graceful=why in ("stop", "roll"))
         await self.intake.drain()
         if self.fatal is not None:
             raise Fatal(self.fatal)
         if why == "stop":
-            return
+            return False
+        if why == "roll":
+            return True
         raise Disconnect(self._why(why, closed))
 
     def _why(self, why: str, closed: asyncio.Future[None]) -> str:

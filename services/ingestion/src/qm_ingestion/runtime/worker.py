@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -13,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from qm_core.clock import utcnow
+from qm_core.errors import Invalid
 from qm_db.uow import unit_of_work
 from qm_events.market_stream import StreamWriter, stream_key, stream_state
 from qm_ingestion.live import repository
+from qm_ingestion.live.rolls import session_roll
 from qm_ingestion.live.tables import LiveSession
 from qm_ingestion.runtime.config import GatewayConfig, SessionSpec
 from qm_ingestion.runtime.persist import SessionHooks
@@ -80,8 +83,15 @@ class Worker:
                 _counters(row),
             )
             return
+        try:
+            roll = session_roll(
+                self.settings.ingestion_rolls_dir, row.config_json.get("roll_policy"), row.symbol
+            )
+        except Invalid as exc:  # the policy file changed since the request was accepted
+            await hooks.finished("failed", str(exc), _counters(row))
+            return
         sup = LiveSupervisor(
-            _spec(row),
+            replace(_spec(row), roll=roll),
             self._gateway(row),
             StreamWriter(self.redis, key, session_id=str(row.session_id), dataset=row.dataset),
             hooks=hooks,
