@@ -318,16 +318,14 @@ class LiveSupervisor:
             if task is not closed:
                 task.cancel()
         why = "closed" if closed in done else waits[next(iter(done))]
-        if self._rolling.is_set():  # a planned roll wins over the close it caused
-            why = "roll"
-            self._rolling.clear()
-        await self._close(client, closed, graceful=why in ("stop", "roll"))
-        await self.intake.drain()
+        await self._close(client, closed, graceful=why == "stop" or self._rolling.is_set())
+        await self.intake.drain()  # may itself reach the roll instant
         if self.fatal is not None:
             raise Fatal(self.fatal)
         if why == "stop":
             return False
-        if why == "roll":
+        if self._rolling.is_set():  # a planned roll wins over a close it raced with
+            self._rolling.clear()
             return True
         raise Disconnect(self._why(why, closed))
 
