@@ -70,7 +70,7 @@ def listed() -> MarketScript:
 
 @pytest.fixture
 async def listed_gateway(listed: MarketScript) -> AsyncIterator[SimGateway]:
-    gw = SimGateway(listed, keys=[KEY], rate=3_000)
+    gw = SimGateway(listed, keys=[KEY], rate=2_000)
     await gw.start()
     yield gw
     await gw.close()

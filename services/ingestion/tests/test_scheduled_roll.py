@@ -96,3 +96,28 @@ async def test_restart_mid_front_contract_redecides_the_same_contract(
         assert second.sup.counters.rolls == 1
     finally:
         await gw.close()
+
+
+async def test_live_start_after_the_instant_decides_on_gateway_time(
+    listed: MarketScript, start_run: Start
+) -> None:
+    inst = load_instrument(ROOT / "configs/instruments/ESZ6.yaml")
+    instant = inst.et_to_ns(date(2026, 12, 10), "17:00")
+    gw = SimGateway(listed, keys=[KEY], rate=4_000)
+    await gw.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while gw.now_ns() < instant:  # market time (not the wall clock) passes the instant
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        run = await start_run(gw.port, start_ns=None, snapshot=True, roll=POLICY, session_id="g1")
+        await run.until(lambda: run.sup.counters.records > 0)
+        await run.stop()
+        mbo = [c.subscriptions[0] for c in gw.connections[1:]]
+        assert [(s["symbols"], s["snapshot"], s.get("start")) for s in mbo] == [("ESH7", "1", None)]
+        assert run.sup.counters.rolls == 0
+        recs = await run.records()
+        assert set(recs["instrument_id"].tolist()) == {42140999}
+        assert recs[0]["action"] == b"R"
+    finally:
+        await gw.close()
