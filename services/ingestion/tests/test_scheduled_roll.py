@@ -8,8 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import databento_dbn as dbn
+
 from qm_events.market_stream import stream_state
-from qm_ingestion.runtime.schedule import ScheduledRoll
+from qm_ingestion.runtime.schedule import Definitions, ScheduledRoll, contracts_from
 from qm_ingestion.runtime.supervisor import State
 from qm_market.instruments import load_instrument
 from qm_market.lsg_sim import MarketScript, SimGateway
@@ -121,3 +123,46 @@ async def test_live_start_after_the_instant_decides_on_gateway_time(
         assert recs[0]["action"] == b"R"
     finally:
         await gw.close()
+
+
+def _definition(iid: int, symbol: str, expiry: int, **kw: Any) -> Any:
+    fields: dict[str, Any] = {
+        "publisher_id": 1,
+        "instrument_id": iid,
+        "ts_event": kw.pop("ts_event", 1),
+        "ts_recv": 1,
+        "min_price_increment": 250_000_000,
+        "display_factor": 1_000_000_000,
+        "raw_symbol": symbol,
+        "asset": "ES",
+        "security_type": "FUT",
+        "instrument_class": dbn.InstrumentClass.FUTURE,
+        "security_update_action": dbn.SecurityUpdateAction.ADD,
+        "expiration": expiry,
+        **kw,
+    }
+    return dbn.InstrumentDefMsg(**fields)
+
+
+def test_contracts_are_live_futures_by_expiry_newest_definition_wins() -> None:
+    inst = load_instrument(ROOT / "configs/instruments/ESZ6.yaml")
+    dec, mar, jun = (
+        inst.et_to_ns(d, "09:30")
+        for d in (date(2026, 12, 18), date(2027, 3, 19), date(2027, 6, 18))
+    )
+    records = [
+        _definition(3, "ESM7", jun),
+        _definition(1, "ESZ6", dec),
+        _definition(2, "ESH7", mar),
+        _definition(9, "ESZ6-ESH7", mar, instrument_class=dbn.InstrumentClass.FUTURE_SPREAD),
+        _definition(3, "ESM7", jun, security_update_action=dbn.SecurityUpdateAction.DELETE),
+        _definition(4, "ESU7", 2**64 - 1),
+    ]
+    contracts = contracts_from(records, POLICY)
+    assert [(c.raw_symbol, c.instrument_id) for c in contracts] == [("ESZ6", 1), ("ESH7", 2)]
+    defs = Definitions(contracts, market_ns=0)
+    before, after = contracts[0].roll_ns - 1, contracts[0].roll_ns
+    assert defs.front(before) == contracts[0]
+    assert defs.front(after) == contracts[1]  # the roll instant itself belongs to the next
+    assert defs.after(contracts[0]) == contracts[1]
+    assert defs.after(contracts[1]) is None

@@ -107,10 +107,11 @@ def contracts_from(records: list[Any], policy: ScheduledRoll) -> tuple[Contract,
     out = []
     for iid, rec in latest.items():
         expiration = int(rec.expiration)
-        action = str(rec.security_update_action)
-        if expiration in (0, UNDEF_TIMESTAMP) or action in ("D", "SecurityUpdateAction.DELETE"):
+        if expiration in (0, UNDEF_TIMESTAMP):
             continue
-        if str(rec.instrument_class) not in ("F", "InstrumentClass.FUTURE"):
+        if rec.security_update_action == dbn.SecurityUpdateAction.DELETE:
+            continue
+        if rec.instrument_class != dbn.InstrumentClass.FUTURE:
             continue
         out.append(Contract(str(rec.raw_symbol), iid, expiration, policy.roll_instant(expiration)))
     return tuple(sorted(out, key=lambda c: (c.expiration_ns, c.raw_symbol)))
