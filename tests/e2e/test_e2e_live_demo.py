@@ -161,5 +161,6 @@ async def _walk_through(gateway: str, var_dir: Path) -> None:
 def test_demo_live_session_streams_recovers_from_a_reset_and_stops(
     running: tuple[RunProcess, str, Path],
 ) -> None:
-    _run, gateway, var_dir = running
+    run, gateway, var_dir = running
+    assert 'aliases "demo" (synthetic replay) and "live"' in run.output
     asyncio.run(_walk_through(gateway, var_dir))

@@ -38,6 +38,7 @@ def _run_once(var_dir: Path) -> list[str]:
     try:
         gateway = run.wait_for_banner()
         assert "TOKEN=$(curl -s -X POST" in run.output
+        assert "streams" not in run.output  # tenancy alone: no stream aliases to point at
         demo = _demo_id(gateway)
         children = run.descendants()
         assert len(children) >= 4  # tenancy API, relay, consumer, Envoy (+ Valkey)

@@ -54,6 +54,7 @@ def banner(stack: Stack, workspace: dict[str, Any]) -> str:
             f"  redis      {stack.redis_url}  ({redis})",
             f"  logs       {data}/log/<process>.log",
             f'  demo       workspace "demo" id={workspace.get("workspace_id")} owned by dev-owner',
+            *_demo_streams(stack),
             "",
             "Get a dev token and call the API:",
             f"  TOKEN=$(curl -s -X POST {gw}/v1/auth/dev/token -H 'content-type: application/json' "
@@ -64,6 +65,16 @@ def banner(stack: Stack, workspace: dict[str, Any]) -> str:
             "",
         ]
     )
+
+
+def _demo_streams(stack: Stack) -> list[str]:
+    names = {service.name for service in stack.config.services}
+    if not {"serving", "ingestion"} <= names:
+        return []
+    return [
+        '  streams    aliases "demo" (synthetic replay) and "live" (the demo ES.c.0 live session):',
+        '             POST /v1/stream/tokens {"serving": "demo"}, then open the WebSocket URL',
+    ]
 
 
 def _relative(path: Path) -> Path:
