@@ -61,6 +61,26 @@ class Stack:
             assert asyncio.get_running_loop().time() < deadline, body
             await asyncio.sleep(0.1)
 
+    async def rolls(self, sid: str) -> tuple[list[Any], list[Any]]:
+        """The session's contract_roll_event rows and its contract_rolled audit envelopes."""
+        async with self.sessions() as s:
+            rows = await s.execute(
+                text(
+                    "SELECT from_contract, to_contract, reason FROM ingestion.contract_roll_event "
+                    "WHERE session_id = :sid"
+                ),
+                {"sid": uuid.UUID(sid)},
+            )
+            audit = await s.execute(
+                text(
+                    "SELECT envelope FROM ingestion.outbox WHERE event_type = "
+                    "'ingestion.audit_recorded.v1' AND envelope::text LIKE '%contract_rolled%' "
+                    "AND envelope::text LIKE :p"
+                ),
+                {"p": f"%{sid}%"},
+            )
+            return list(rows.all()), list(audit.all())
+
     async def events(self, sid: str) -> list[str]:
         async with self.sessions() as s:
             rows = await s.execute(
@@ -233,26 +253,7 @@ async def test_scheduled_roll_is_logged_audited_and_switches_cleanly(
     )
     final = await roll_stack.wait(sid, lambda b: b["status"] == "stopped")
     assert final["counters"]["rolls"] == 1
-    async with roll_stack.sessions() as s:
-        rows = (
-            await s.execute(
-                text(
-                    "SELECT from_contract, to_contract, reason FROM ingestion.contract_roll_event "
-                    "WHERE session_id = :sid"
-                ),
-                {"sid": uuid.UUID(sid)},
-            )
-        ).all()
-        audit = (
-            await s.execute(
-                text(
-                    "SELECT envelope FROM ingestion.outbox WHERE event_type = "
-                    "'ingestion.audit_recorded.v1' AND envelope::text LIKE '%contract_rolled%' "
-                    "AND envelope::text LIKE :p"
-                ),
-                {"p": f"%{sid}%"},
-            )
-        ).all()
+    rows, audit = await roll_stack.rolls(sid)
     assert [(r[0], r[1]) for r in rows] == [("ESZ6", "ESH7")]
     assert "remapped" in rows[0][2]
     assert len(audit) == 1
@@ -332,26 +333,7 @@ async def test_days_before_expiry_roll_is_persisted_audited_and_clean(
     final = await stack.wait(sid, lambda b: b["status"] == "stopped")
     assert final["counters"]["rolls"] == 1
     assert final["counters"]["reconnects"] == 0
-    async with stack.sessions() as s:
-        rows = (
-            await s.execute(
-                text(
-                    "SELECT from_contract, to_contract, reason FROM ingestion.contract_roll_event "
-                    "WHERE session_id = :sid"
-                ),
-                {"sid": uuid.UUID(sid)},
-            )
-        ).all()
-        audit = (
-            await s.execute(
-                text(
-                    "SELECT envelope FROM ingestion.outbox WHERE event_type = "
-                    "'ingestion.audit_recorded.v1' AND envelope::text LIKE '%contract_rolled%' "
-                    "AND envelope::text LIKE :p"
-                ),
-                {"p": f"%{sid}%"},
-            )
-        ).all()
+    rows, audit = await stack.rolls(sid)
     assert [(r[0], r[1]) for r in rows] == [("ESZ6", "ESH7")]
     assert rows[0][2].startswith("days_before_expiry: 8 days before ESZ6 expiry 2026-12-18")
     assert len(audit) == 1
