@@ -34,18 +34,22 @@ def script() -> MarketScript:
     )
 
 
-@pytest.fixture(scope="session")
-def rolling() -> MarketScript:
+def _es_roll(**kw: Any) -> MarketScript:
+    """ESZ6 rolling into ESH7 (ES.c.0 remap); kw: day, start, roll_fraction, expirations."""
     inst = load_instrument(ROOT / "configs/instruments/ESZ6.yaml")
+    args: dict[str, Any] = {"day": date(2026, 11, 2), "minutes": 0.5, "seed": 11}
     return roll_script(
         inst,
         back_symbol="ESH7",
         back_instrument_id=42140999,
-        day=date(2026, 11, 2),
-        minutes=0.5,
-        seed=11,
         events_per_second=400,
+        **{**args, **kw},
     )
+
+
+@pytest.fixture(scope="session")
+def rolling() -> MarketScript:
+    return _es_roll()
 
 
 @pytest.fixture(scope="session")
@@ -53,16 +57,10 @@ def listed() -> MarketScript:
     """ESZ6 then ESH7 around 2026-12-10 17:00 New York (8 days before ESZ6's expiry), both
     listed as definitions of ES.FUT; the gateway's own remap comes later (roll_fraction)."""
     inst = load_instrument(ROOT / "configs/instruments/ESZ6.yaml")
-    return roll_script(
-        inst,
-        back_symbol="ESH7",
-        back_instrument_id=42140999,
+    return _es_roll(
         day=date(2026, 12, 10),
         start="16:59:45",
-        minutes=0.5,
         roll_fraction=0.75,
-        seed=11,
-        events_per_second=400,
         front_expiration_ns=inst.et_to_ns(date(2026, 12, 18), "09:30"),
         back_expiration_ns=inst.et_to_ns(date(2027, 3, 19), "09:30"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,8 +24,8 @@ def script() -> MarketScript:
     )
 
 
-@pytest.fixture(scope="session")
-def rolling() -> MarketScript:
+def _es_roll(**extra: Any) -> MarketScript:
+    """ESZ6 rolling into ESH7 on the ES.c.0 remap (extra: e.g. contract expirations)."""
     inst = load_instrument(INSTRUMENTS / "ESZ6.yaml")
     return roll_script(
         inst,
@@ -34,15 +35,40 @@ def rolling() -> MarketScript:
         minutes=0.25,
         seed=5,
         events_per_second=300,
+        **extra,
     )
 
 
-@pytest.fixture
-def gateway(script: MarketScript) -> Iterator[SimGateway]:
+@pytest.fixture(scope="session")
+def rolling() -> MarketScript:
+    return _es_roll()
+
+
+@pytest.fixture(scope="session")
+def listed() -> MarketScript:
+    """The rolling market with both contracts' expirations (served as ES.FUT definitions)."""
+    inst = load_instrument(INSTRUMENTS / "ESZ6.yaml")
+    return _es_roll(
+        front_expiration_ns=inst.et_to_ns(date(2026, 12, 18), "09:30"),
+        back_expiration_ns=inst.et_to_ns(date(2027, 3, 19), "09:30"),
+    )
+
+
+def _threaded(script: MarketScript) -> Iterator[SimGateway]:
     gw = SimGateway(script, keys=[KEY], rate=50_000)
     gw.start_in_thread()
     yield gw
     gw.stop_thread()
+
+
+@pytest.fixture
+def gateway(script: MarketScript) -> Iterator[SimGateway]:
+    yield from _threaded(script)
+
+
+@pytest.fixture
+def listed_gateway(listed: MarketScript) -> Iterator[SimGateway]:
+    yield from _threaded(listed)
 
 
 @pytest.fixture

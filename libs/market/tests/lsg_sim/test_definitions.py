@@ -4,53 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import databento as db
 import databento_dbn as dbn
-import pytest
 
-from qm_market.instruments import load_instrument
-from qm_market.lsg_sim import MarketScript, SimGateway, roll_script
-
-KEY = "db-" + "k" * 24 + "abcde"
-INSTRUMENTS = Path(__file__).resolve().parents[4] / "configs" / "instruments"
+from qm_market.lsg_sim import MarketScript, SimGateway
 
 
-def _ns(day: date, hhmm: str) -> int:
-    inst = load_instrument(INSTRUMENTS / "ESZ6.yaml")
-    return inst.et_to_ns(day, hhmm)
-
-
-@pytest.fixture(scope="module")
-def listed() -> MarketScript:
-    inst = load_instrument(INSTRUMENTS / "ESZ6.yaml")
-    return roll_script(
-        inst,
-        back_symbol="ESH7",
-        back_instrument_id=42140999,
-        day=date(2026, 11, 2),
-        minutes=0.25,
-        seed=5,
-        events_per_second=300,
-        front_expiration_ns=_ns(date(2026, 12, 18), "09:30"),
-        back_expiration_ns=_ns(date(2027, 3, 19), "09:30"),
-    )
-
-
-@pytest.fixture
-def listed_gateway(listed: MarketScript) -> Iterator[SimGateway]:
-    gw = SimGateway(listed, keys=[KEY], rate=50_000)
-    gw.start_in_thread()
-    yield gw
-    gw.stop_thread()
-
-
-def _collect(port: int, symbols: list[str], start: int | None) -> list[Any]:
-    client = db.Live(key=KEY, gateway="127.0.0.1", port=port)
+def _collect(key: str, port: int, symbols: list[str], start: int | None) -> list[Any]:
+    client = db.Live(key=key, gateway="127.0.0.1", port=port)
     got: list[Any] = []
     client.add_callback(got.append)
     client.subscribe(
@@ -69,9 +32,9 @@ def _collect(port: int, symbols: list[str], start: int | None) -> list[Any]:
 
 
 def test_parent_definitions_then_replay_completed(
-    listed_gateway: SimGateway, listed: MarketScript
+    listed_gateway: SimGateway, listed: MarketScript, key: str
 ) -> None:
-    got = _collect(listed_gateway.port, ["ES.FUT"], start=0)
+    got = _collect(key, listed_gateway.port, ["ES.FUT"], start=0)
     kinds = [type(r).__name__ for r in got]
     assert kinds == [
         "SystemMsg",  # subscription ack
@@ -97,8 +60,8 @@ def test_parent_definitions_then_replay_completed(
     assert listed_gateway.connections[-1].definitions == ["ESZ6", "ESH7"]
 
 
-def test_unknown_product_is_a_resolution_error(listed_gateway: SimGateway) -> None:
-    got = _collect(listed_gateway.port, ["NQ.FUT"], start=0)
+def test_unknown_product_is_a_resolution_error(listed_gateway: SimGateway, key: str) -> None:
+    got = _collect(key, listed_gateway.port, ["NQ.FUT"], start=0)
     errors = [r for r in got if isinstance(r, dbn.ErrorMsg)]
     assert [e.err for e in errors] == ["Failed to resolve symbol: NQ.FUT"]
     assert errors[0].code == dbn.ErrorCode.SYMBOL_RESOLUTION_FAILED
