@@ -119,22 +119,17 @@ async def plan_stream(
     """The plan of a stream of `version`; Unavailable when its source cannot run here."""
     snapshot = version.spec.runtime_snapshot
     source = await _source(version, data_root, replay_minutes, live)
-    replay = isinstance(source, ReplaySource)
-    end_ns = source.end_ns if isinstance(source, ReplaySource) else None
-    live_from = 0 if isinstance(source, ReplaySource) else source.live_from_ns
-    session = {
+    session: dict[str, Any] = {
         "source": snapshot.pipeline.source.kind,
         "start_ns": str(source.start_ns),
-        "end_ns": None if end_ns is None else str(end_ns),
-        "pace": pace if replay else None,
     }
-    if not replay:
-        session["live_from_ns"] = str(live_from)
-    make_computer = (
-        computer_factory(snapshot, source.start_ns, end_ns)
-        if replay
-        else live_computer_factory(snapshot, source.start_ns, live_from)
-    )
+    make_computer: ComputerFactory
+    if isinstance(source, ReplaySource):
+        session.update(end_ns=str(source.end_ns), pace=pace)
+        make_computer = computer_factory(snapshot, source.start_ns, source.end_ns)
+    else:
+        session.update(end_ns=None, pace=None, live_from_ns=str(source.live_from_ns))
+        make_computer = live_computer_factory(snapshot, source.start_ns, source.live_from_ns)
     return StreamPlan(
         key=f"{version.row.serving_id}|{source.key}",
         serving_id=version.row.serving_id,
