@@ -181,16 +181,23 @@ class LiveStreamSource:
         self.position = after
         self.block_ms, self.stop_at_end = block_ms, stop_at_end
 
-    async def batches(self) -> AsyncIterator[MarketBatch]:
-        """Envelope batches in stream order (records, roll markers), until the end entry."""
-        while True:
+    async def entries(
+        self, stop: asyncio.Event | None = None
+    ) -> AsyncIterator[tuple[bytes, Mapping[bytes, bytes]]]:
+        """Raw entries in stream order (advancing `position`), until the end entry or `stop`."""
+        while stop is None or not stop.is_set():
             reply = await self.redis.xread({self.key: self.position}, count=64, block=self.block_ms)
             for _key, entries in reply or []:
                 for entry_id, fields in entries:
                     self.position = entry_id.decode()
                     if fields[b"kind"] == b"end" and self.stop_at_end:
                         return
-                    yield decode_entry(entry_id, fields, self.key)
+                    yield entry_id, fields
+
+    async def batches(self) -> AsyncIterator[MarketBatch]:
+        """Envelope batches in stream order (records, roll markers), until the end entry."""
+        async for entry_id, fields in self.entries():
+            yield decode_entry(entry_id, fields, self.key)
 
     def __aiter__(self) -> AsyncIterator[MarketBatch]:
         return self.batches()
@@ -271,17 +278,8 @@ class LiveSessionFeed:
 
     async def batches(self, stop: asyncio.Event) -> AsyncIterator[MboArray]:
         """Record arrays in arrival order until `stop` is set or the session ends."""
-        while not stop.is_set():
-            reply = await self.redis.xread(
-                {self._key: self.reader.position}, count=64, block=self.reader.block_ms
-            )
-            for _key, entries in reply or []:
-                for entry_id, fields in entries:
-                    self.reader.position = entry_id.decode()
-                    kind = fields[b"kind"]
-                    if kind == b"end":
-                        return
-                    if kind == b"roll":
-                        self.rolls += 1
-                    elif fields[b"records"]:
-                        yield np.frombuffer(fields[b"records"], dtype=MBO_DTYPE)
+        async for _entry_id, fields in self.reader.entries(stop):
+            if fields[b"kind"] == b"roll":
+                self.rolls += 1
+            elif fields[b"records"]:
+                yield np.frombuffer(fields[b"records"], dtype=MBO_DTYPE)
